@@ -1,0 +1,54 @@
+/**
+ * Compiled validators for the contracts. `check*` are the hot-path guards (boolean, no
+ * allocation when valid); `parse*` throw an EdgeflowError listing every problem.
+ */
+import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import {
+  type AlertEvent,
+  AlertEventSchema,
+  type DeviceProfile,
+  DeviceProfileSchema,
+  type Reading,
+  ReadingSchema,
+  type RuleSet,
+  RuleSetSchema,
+} from './contracts.ts';
+import { EdgeflowError, ErrorCodes, type Problem } from './errors.ts';
+
+export interface Checker<T> {
+  /** Type guard; cheap enough for the per-reading path. */
+  check(value: unknown): value is T;
+  /** Every problem with `value`, as JSON-pointer paths and messages; empty when valid. */
+  problems(value: unknown): Problem[];
+  /** Returns `value` typed, or throws EDGEFLOW_VALIDATION naming every problem. */
+  parse(value: unknown, what?: string): T;
+}
+
+export function compileChecker<T>(schema: TSchema, name: string): Checker<T> {
+  const validator = Compile(schema) as unknown as Validator;
+  const problems = (value: unknown): Problem[] =>
+    validator.Check(value)
+      ? []
+      : validator.Errors(value).map((e) => ({ path: e.instancePath || '/', message: e.message }));
+  return {
+    check: (value: unknown): value is T => validator.Check(value),
+    problems,
+    parse(value: unknown, what = name): T {
+      if (validator.Check(value)) return value as T;
+      const found = problems(value);
+      throw new EdgeflowError(ErrorCodes.VALIDATION, formatProblems(`invalid ${what}`, found), { problems: found });
+    },
+  };
+}
+
+/** "invalid config: /port must be integer; /devices/0 must match ..." — one line, every problem. */
+export function formatProblems(prefix: string, problems: readonly Problem[]): string {
+  if (problems.length === 0) return prefix;
+  return `${prefix}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
+}
+
+export const readingChecker = compileChecker<Reading>(ReadingSchema, 'reading');
+export const alertEventChecker = compileChecker<AlertEvent>(AlertEventSchema, 'alert event');
+export const deviceProfileChecker = compileChecker<DeviceProfile>(DeviceProfileSchema, 'device profile');
+export const ruleSetChecker = compileChecker<RuleSet>(RuleSetSchema, 'rule set');
