@@ -32,7 +32,11 @@ export const ReadingSchema = Type.Object(
 );
 export type Reading = Static<typeof ReadingSchema>;
 
-export const SeveritySchema = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
+export const SeveritySchema = Type.Union([
+  Type.Literal('info'),
+  Type.Literal('warning'),
+  Type.Literal('critical'),
+]);
 export type Severity = Static<typeof SeveritySchema>;
 
 const RuleBase = {
@@ -127,7 +131,10 @@ export const NotificationTargetSchema = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object(
-    { kind: Type.Literal('email'), to: Type.Array(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$' }), { minItems: 1 }) },
+    {
+      kind: Type.Literal('email'),
+      to: Type.Array(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$' }), { minItems: 1 }),
+    },
     { additionalProperties: false },
   ),
   Type.Object({ kind: Type.Literal('log') }, { additionalProperties: false }),

@@ -40,7 +40,11 @@ export class EdgeflowError extends Error {
   readonly code: ErrorCode;
   readonly problems: readonly Problem[];
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; problems?: readonly Problem[] }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; problems?: readonly Problem[] },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EdgeflowError';
     this.code = code;

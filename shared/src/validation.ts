@@ -37,7 +37,9 @@ export function compileChecker<T>(schema: TSchema, name: string): Checker<T> {
     parse(value: unknown, what = name): T {
       if (validator.Check(value)) return value as T;
       const found = problems(value);
-      throw new EdgeflowError(ErrorCodes.VALIDATION, formatProblems(`invalid ${what}`, found), { problems: found });
+      throw new EdgeflowError(ErrorCodes.VALIDATION, formatProblems(`invalid ${what}`, found), {
+        problems: found,
+      });
     },
   };
 }
