@@ -90,8 +90,14 @@ export type RateRule = Static<typeof RateRuleSchema>;
 export type StaleRule = Static<typeof StaleRuleSchema>;
 export type RuleSpec = Static<typeof RuleSpecSchema>;
 
-/** Rules per metric: defaults for a fleet, overridden per device (same rule id replaces). */
-export const RuleSetSchema = Type.Record(MetricSchema, Type.Array(RuleSpecSchema));
+/**
+ * Rules per metric: defaults for a fleet, overridden per device (same rule id replaces).
+ * `additionalProperties: false` because TypeBox's Record only emits `patternProperties`, which
+ * on its own lets keys that are not metric names through unchecked.
+ */
+export const RuleSetSchema = Type.Record(MetricSchema, Type.Array(RuleSpecSchema), {
+  additionalProperties: false,
+});
 export type RuleSet = Static<typeof RuleSetSchema>;
 
 export const AlertSourceSchema = Type.Union([Type.Literal('edge'), Type.Literal('cloud')]);
@@ -148,7 +154,7 @@ export const DeviceProfileSchema = Type.Object(
     site: Type.String({ minLength: 1, maxLength: 100 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     /** Unit per metric, for display; defaults come from the metric catalogue. */
-    units: Type.Record(MetricSchema, Type.String({ maxLength: 32 })),
+    units: Type.Record(MetricSchema, Type.String({ maxLength: 32 }), { additionalProperties: false }),
     /** Per-device rule overrides, merged over the fleet defaults by rule id. */
     rules: Type.Optional(RuleSetSchema),
     notify: Type.Array(NotificationTargetSchema),
