@@ -4,5 +4,6 @@ export * from './contracts.ts';
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './metrics.ts';
+export * from './rules/index.ts';
 export * from './topology.ts';
 export * from './validation.ts';
