@@ -1,0 +1,54 @@
+/**
+ * The Pub/Sub adapter: the only file that touches @google-cloud/pubsub. The client's own
+ * batching is turned off (one publish = one request: the forwarder already batched) and its
+ * own retries are left to a short deadline, because the forwarder owns retry policy (backoff
+ * with jitter, bounded in-flight, backlog on disk).
+ */
+import { PubSub, type Topic } from '@google-cloud/pubsub';
+import type pino from 'pino';
+import type { ForwarderConfig } from './config.ts';
+import type { BatchPublisher } from './types.ts';
+
+export interface PubSubPublisherOptions {
+  /** host:port of a Pub/Sub emulator; defaults to PUBSUB_EMULATOR_HOST. */
+  readonly emulatorHost?: string;
+}
+
+export function createPubSubPublisher(
+  config: ForwarderConfig,
+  logger: pino.Logger,
+  options: PubSubPublisherOptions = {},
+): BatchPublisher {
+  const emulatorHost = options.emulatorHost ?? process.env.PUBSUB_EMULATOR_HOST;
+  const client = emulatorHost
+    ? new PubSub({ projectId: config.projectId, apiEndpoint: emulatorHost, emulatorMode: true })
+    : new PubSub({
+        projectId: config.projectId,
+        ...(config.keyFilename === undefined ? {} : { keyFilename: config.keyFilename }),
+      });
+  logger.info(
+    {
+      projectId: config.projectId,
+      topic: config.topic,
+      credentials: emulatorHost ? 'emulator' : config.keyFilename ? 'key file' : 'application default',
+      emulatorHost,
+    },
+    'pubsub publisher created',
+  );
+  const topic: Topic = client.topic(config.topic, {
+    batching: { maxMessages: 1, maxMilliseconds: 0, maxBytes: 10 * 1024 * 1024 },
+    gaxOpts: { timeout: config.publishTimeoutMs },
+  });
+  return {
+    publish(data, attributes) {
+      return topic.publishMessage({
+        data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        attributes,
+      });
+    },
+    async close() {
+      await topic.flush().catch(() => undefined);
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import Type, { type Static } from 'typebox';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** The gateway config's `outbox` section. */
+export const OutboxConfigSchema = Type.Object(
+  {
+    dir: Type.String({
+      minLength: 1,
+      default: './data/outbox',
+      description:
+        'Directory of the outbox log (segments + checkpoint); created if missing. Keep it on a local disk.',
+    }),
+    maxBytes: Type.Integer({
+      minimum: 4 * MiB,
+      default: GiB,
+      description:
+        'Byte cap of the outbox on disk. When full, the oldest telemetry segments are evicted (counted, logged); alerts are never evicted.',
+    }),
+    segmentBytes: Type.Integer({
+      minimum: 64 * 1024,
+      default: 32 * MiB,
+      description:
+        'Telemetry segment size: the unit of eviction and of deletion after acknowledgement. Must be at most maxBytes / 4.',
+    }),
+    groupCommitDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 0,
+      description:
+        'Extra wait before a group fsync to let more appends join it. 0: an fsync starts as soon as the previous one ends, and everything appended meanwhile shares the next one. Alerts never wait.',
+    }),
+    groupCommitMaxBytes: Type.Integer({
+      minimum: 4096,
+      default: 8 * MiB,
+      description: 'Appends pending beyond this many bytes start a group commit at once.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type OutboxConfig = Static<typeof OutboxConfigSchema>;

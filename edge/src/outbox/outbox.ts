@@ -1,0 +1,463 @@
+/**
+ * The durable outbox: a segmented append-only log we own, with group commit.
+ *
+ * Why our own log and not an embedded store (lmdb, sqlite): the outbox only appends, reads
+ * in order and drops whole prefixes, which a log does with one sequential write and one
+ * fdatasync per group and an unlink per segment; a B-tree store pays page rewrites and
+ * compaction for a key space we never query randomly, and lmdb/sqlite would add a native
+ * dependency to the gateway box. Measured on the 2-core dev box (edge/test/outbox/support/
+ * measure-outbox.ts, numbers in the report and the commit): grouped fsyncs sustain
+ * ~100-200x the appends/s of one fsync per append, so durability before PUBACK costs little.
+ *
+ * Layout under `dir`: telemetry/<firstSeq>.seg, alerts/<firstIndex>.seg (alerts live in their
+ * own lane, so evicting old telemetry segments never touches them), checkpoint.json (the
+ * forwarder's acknowledged position, replaced atomically).
+ *
+ * Crash safety: a seq is only ever acknowledged (PUBACK) after the group holding it was
+ * fsynced, and the forwarder only reads fsynced records; so after kill -9 the recovered tail
+ * (torn last frame cut by CRC) is the truth and the next seq continues from it.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AlertEvent, Clock, Reading } from '@edgeflow/shared';
+import { Encoder } from 'cbor-x';
+import type pino from 'pino';
+import type prom from 'prom-client';
+import { type Checkpoint, fsyncDir, readCheckpoint, removeStaleTemp, writeCheckpoint } from './checkpoint.ts';
+import type { OutboxConfig } from './config.ts';
+import { OutboxError, OutboxErrorCodes } from './errors.ts';
+import { type DecodedFrame, encodeFrame, RecordKind } from './frame.ts';
+import { Lane } from './lane.ts';
+import { createOutboxMetrics, type OutboxMetrics } from './metrics.ts';
+import type {
+  AlertRecord,
+  DurableOutbox,
+  OutboxPosition,
+  OutboxReader,
+  OutboxStats,
+  ReadingsRecord,
+  UnsequencedReading,
+} from './types.ts';
+
+export interface OutboxDeps {
+  readonly clock: Clock;
+  readonly logger: pino.Logger;
+  readonly registry: prom.Registry;
+}
+
+type Callback = (err: Error | null) => void;
+
+interface PendingGroup {
+  frames: Buffer[];
+  bytes: number;
+  firstId: number;
+  endId: number;
+  appendedAtMs: number;
+  callbacks: Callback[];
+}
+
+const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
+
+function emptyGroup(firstId: number): PendingGroup {
+  return { frames: [], bytes: 0, firstId, endId: firstId, appendedAtMs: 0, callbacks: [] };
+}
+
+export async function openOutbox(config: OutboxConfig, deps: OutboxDeps): Promise<DurableOutbox> {
+  if (config.segmentBytes * 4 > config.maxBytes) {
+    throw new OutboxError(
+      OutboxErrorCodes.OPEN_FAILED,
+      `outbox.segmentBytes (${config.segmentBytes}) must be at most outbox.maxBytes / 4 (${config.maxBytes / 4})`,
+    );
+  }
+  try {
+    await mkdir(config.dir, { recursive: true });
+    await removeStaleTemp(config.dir);
+    const checkpoint = await readCheckpoint(config.dir);
+    const telemetry = new Lane(join(config.dir, 'telemetry'));
+    const alerts = new Lane(join(config.dir, 'alerts'));
+    const t = await telemetry.recover(checkpoint.telemetrySeq);
+    const a = await alerts.recover(checkpoint.alertIndex);
+    await fsyncDir(config.dir);
+    const outbox = new SegmentedOutbox(config, deps, telemetry, alerts, checkpoint);
+    deps.logger.info(
+      {
+        dir: config.dir,
+        nextSeq: telemetry.nextId,
+        nextAlertIndex: alerts.nextId,
+        committed: { telemetrySeq: checkpoint.telemetrySeq, alertIndex: checkpoint.alertIndex },
+        truncatedBytes: t.truncatedBytes + a.truncatedBytes,
+        segments: telemetry.segments.length + alerts.segments.length,
+      },
+      'outbox opened',
+    );
+    return outbox;
+  } catch (err) {
+    if (err instanceof OutboxError) throw err;
+    throw new OutboxError(
+      OutboxErrorCodes.OPEN_FAILED,
+      `cannot open outbox at ${config.dir}: ${String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+class SegmentedOutbox implements DurableOutbox {
+  readonly reader: OutboxReader;
+  readonly #config: OutboxConfig;
+  readonly #clock: Clock;
+  readonly #logger: pino.Logger;
+  readonly #metrics: OutboxMetrics;
+  readonly #telemetry: Lane;
+  readonly #alerts: Lane;
+  #pendingReadings: PendingGroup;
+  #pendingAlerts: PendingGroup;
+  #committing = false;
+  #scheduled = false;
+  #delayTimer: NodeJS.Timeout | undefined;
+  #failed: Error | undefined;
+  #closed = false;
+  #idle: Array<() => void> = [];
+  #evictedReadings = 0;
+  #checkpoint: Checkpoint;
+  #checkpointWrite: Promise<void> = Promise.resolve();
+  readonly #durableListeners = new Set<() => void>();
+
+  constructor(config: OutboxConfig, deps: OutboxDeps, telemetry: Lane, alerts: Lane, checkpoint: Checkpoint) {
+    this.#config = config;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger.child({ component: 'outbox' });
+    this.#telemetry = telemetry;
+    this.#alerts = alerts;
+    this.#checkpoint = checkpoint;
+    this.#pendingReadings = emptyGroup(telemetry.nextId);
+    this.#pendingAlerts = emptyGroup(alerts.nextId);
+    this.#metrics = createOutboxMetrics(deps.registry, () => this.stats());
+    this.reader = this.#makeReader();
+  }
+
+  appendReadings(readings: readonly UnsequencedReading[], onDurable: Callback): Reading[] {
+    const refused = this.#refusal();
+    if (refused) {
+      queueMicrotask(() => onDurable(refused));
+      return [];
+    }
+    if (readings.length === 0) {
+      queueMicrotask(() => onDurable(null));
+      return [];
+    }
+    const firstSeq = this.#telemetry.nextId;
+    const sequenced: Reading[] = new Array(readings.length);
+    const rows: unknown[] = new Array(readings.length);
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i] as UnsequencedReading;
+      sequenced[i] = {
+        deviceId: r.deviceId,
+        metric: r.metric,
+        tsMs: r.tsMs,
+        value: r.value,
+        seq: firstSeq + i,
+      };
+      rows[i] = [r.deviceId, r.metric, r.tsMs, r.value];
+    }
+    const appendedAtMs = this.#clock.nowMs();
+    const frame = encodeFrame(
+      { kind: RecordKind.readings, firstId: firstSeq, count: readings.length, appendedAtMs },
+      cbor.encode(rows),
+    );
+    this.#telemetry.nextId = firstSeq + readings.length;
+    this.#enqueue(this.#pendingReadings, frame, this.#telemetry.nextId, appendedAtMs, onDurable);
+    this.#schedule(false);
+    return sequenced;
+  }
+
+  appendAlert(alert: AlertEvent, onDurable: Callback): void {
+    const refused = this.#refusal();
+    if (refused) {
+      queueMicrotask(() => onDurable(refused));
+      return;
+    }
+    const index = this.#alerts.nextId;
+    const appendedAtMs = this.#clock.nowMs();
+    const frame = encodeFrame(
+      { kind: RecordKind.alert, firstId: index, count: 1, appendedAtMs },
+      cbor.encode(alert),
+    );
+    this.#alerts.nextId = index + 1;
+    this.#enqueue(this.#pendingAlerts, frame, index + 1, appendedAtMs, onDurable);
+    this.#schedule(true);
+  }
+
+  #refusal(): Error | undefined {
+    if (this.#closed) return new OutboxError(OutboxErrorCodes.CLOSED, 'outbox is closed');
+    if (this.#failed) {
+      return new OutboxError(
+        OutboxErrorCodes.WRITE_FAILED,
+        `outbox failed earlier: ${this.#failed.message}`,
+        {
+          cause: this.#failed,
+        },
+      );
+    }
+    return undefined;
+  }
+
+  #enqueue(group: PendingGroup, frame: Buffer, endId: number, appendedAtMs: number, cb: Callback): void {
+    if (group.frames.length === 0) group.appendedAtMs = appendedAtMs;
+    group.frames.push(frame);
+    group.bytes += frame.length;
+    group.endId = endId;
+    group.callbacks.push(cb);
+  }
+
+  /**
+   * Group commit: while one write+fsync runs, appends accumulate and share the next one.
+   * With groupCommitDelayMs > 0 an idle outbox waits that long for company first; alerts
+   * and a full group never wait.
+   */
+  #schedule(urgent: boolean): void {
+    if (this.#committing || this.#scheduled) {
+      if (urgent && this.#delayTimer) this.#startSoon();
+      return;
+    }
+    const pendingBytes = this.#pendingReadings.bytes + this.#pendingAlerts.bytes;
+    if (urgent || this.#config.groupCommitDelayMs === 0 || pendingBytes >= this.#config.groupCommitMaxBytes) {
+      this.#startSoon();
+    } else if (!this.#delayTimer) {
+      this.#delayTimer = setTimeout(() => this.#startSoon(), this.#config.groupCommitDelayMs);
+    }
+  }
+
+  #startSoon(): void {
+    if (this.#delayTimer) clearTimeout(this.#delayTimer);
+    this.#delayTimer = undefined;
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // A microtask, so every append of the current tick joins this group.
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      void this.#commitGroup();
+    });
+  }
+
+  async #commitGroup(): Promise<void> {
+    if (this.#committing) return;
+    const readings = this.#pendingReadings;
+    const alerts = this.#pendingAlerts;
+    if (readings.frames.length === 0 && alerts.frames.length === 0) return this.#settleIdle();
+    this.#committing = true;
+    this.#pendingReadings = emptyGroup(readings.endId);
+    this.#pendingAlerts = emptyGroup(alerts.endId);
+    let error: Error | null = null;
+    try {
+      // Alerts first: their fsync should not wait behind a large telemetry group.
+      if (alerts.frames.length > 0) await this.#writeLane(this.#alerts, alerts);
+      if (readings.frames.length > 0) await this.#writeLane(this.#telemetry, readings);
+    } catch (err) {
+      this.#failed = err as Error;
+      error = new OutboxError(OutboxErrorCodes.WRITE_FAILED, `outbox write failed: ${String(err)}`, {
+        cause: err,
+      });
+      this.#logger.fatal({ err }, 'outbox write or fsync failed; refusing further appends');
+    }
+    for (const cb of alerts.callbacks) cb(error);
+    for (const cb of readings.callbacks) cb(error);
+    if (!error) {
+      for (const listener of this.#durableListeners) listener();
+      await this.#evictIfFull().catch((err: unknown) =>
+        this.#logger.error({ err }, 'outbox eviction failed'),
+      );
+    }
+    this.#committing = false;
+    if (this.#failed) {
+      const refused = this.#refusal() as Error;
+      for (const group of [this.#pendingAlerts, this.#pendingReadings])
+        for (const cb of group.callbacks) cb(refused);
+      this.#pendingAlerts = emptyGroup(this.#alerts.nextId);
+      this.#pendingReadings = emptyGroup(this.#telemetry.nextId);
+    }
+    if (this.#pendingReadings.frames.length > 0 || this.#pendingAlerts.frames.length > 0) {
+      this.#schedule(this.#pendingAlerts.frames.length > 0 || this.#closed);
+    } else {
+      this.#settleIdle();
+    }
+  }
+
+  async #writeLane(lane: Lane, group: PendingGroup): Promise<void> {
+    const data =
+      group.frames.length === 1 ? (group.frames[0] as Buffer) : Buffer.concat(group.frames, group.bytes);
+    await lane.writeGroup(
+      data,
+      group.firstId,
+      group.endId,
+      group.appendedAtMs,
+      this.#config.segmentBytes,
+      async (fh) => {
+        const stop = this.#metrics.fsyncSeconds.startTimer();
+        await fh.datasync();
+        stop();
+        this.#metrics.fsyncs.inc();
+      },
+    );
+  }
+
+  #settleIdle(): void {
+    const waiters = this.#idle;
+    this.#idle = [];
+    for (const w of waiters) w();
+  }
+
+  /** Drops the oldest telemetry segments while the outbox is over its byte cap. */
+  async #evictIfFull(): Promise<void> {
+    const over = () => this.#telemetry.totalBytes() + this.#alerts.totalBytes() > this.#config.maxBytes;
+    while (over()) {
+      const committed = this.#checkpoint.telemetrySeq;
+      const dropped = await this.#telemetry.dropOldest(() => true);
+      if (!dropped) {
+        this.#logger.error(
+          {
+            bytes: this.#telemetry.totalBytes() + this.#alerts.totalBytes(),
+            maxBytes: this.#config.maxBytes,
+          },
+          'outbox over its byte cap with nothing evictable (alerts are never evicted)',
+        );
+        return;
+      }
+      const [first, end] = dropped;
+      const lost = Math.max(0, end - Math.max(first, committed));
+      this.#evictedReadings += lost;
+      this.#metrics.evictedReadings.inc(lost);
+      this.#logger.warn(
+        { firstSeq: first, endSeq: end, evictedReadings: lost, maxBytes: this.#config.maxBytes },
+        'outbox full: evicted the oldest telemetry segment',
+      );
+    }
+  }
+
+  stats(): OutboxStats {
+    const t = this.#telemetry;
+    const a = this.#alerts;
+    const fromSeq = Math.max(this.#checkpoint.telemetrySeq, t.firstRetainedId());
+    const pendingReadings = Math.max(0, t.nextId - fromSeq);
+    const pendingAlerts = Math.max(0, a.nextId - this.#checkpoint.alertIndex);
+    const now = this.#clock.nowMs();
+    let oldest = now;
+    if (pendingReadings > 0) oldest = Math.min(oldest, t.appendedAtOf(fromSeq) ?? now);
+    if (pendingAlerts > 0) oldest = Math.min(oldest, a.appendedAtOf(this.#checkpoint.alertIndex) ?? now);
+    return {
+      records: pendingReadings + pendingAlerts,
+      bytes: t.totalBytes() + a.totalBytes(),
+      oldestAgeMs: Math.max(0, now - oldest),
+      evictedReadings: this.#evictedReadings,
+      nextSeq: t.nextId,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#committing || this.#scheduled || this.#delayTimer) {
+      if (this.#delayTimer) this.#startSoon();
+      await new Promise<void>((resolve) => this.#idle.push(resolve));
+    }
+    await this.#checkpointWrite;
+    await this.#telemetry.close();
+    await this.#alerts.close();
+    this.#metrics.unregister();
+    this.#logger.info({ nextSeq: this.#telemetry.nextId }, 'outbox closed');
+  }
+
+  #makeReader(): OutboxReader {
+    const telemetry = this.#telemetry;
+    const alerts = this.#alerts;
+    return {
+      committed: () => ({
+        telemetrySeq: this.#checkpoint.telemetrySeq,
+        alertIndex: this.#checkpoint.alertIndex,
+      }),
+      planned: () => this.#checkpoint.plannedTelemetryEnds,
+      durableEnd: () => ({ telemetrySeq: telemetry.durableId, alertIndex: alerts.durableId }),
+      firstRetainedSeq: () => telemetry.firstRetainedId(),
+      readReadings: async (fromSeq, maxReadings) => {
+        const out: ReadingsRecord[] = [];
+        let remaining = maxReadings;
+        const limit = telemetry.durableId;
+        if (remaining <= 0 || fromSeq >= limit) return out;
+        await telemetry.read(fromSeq, (frame) => {
+          if (frame.firstId >= limit) return true;
+          const record = decodeReadings(frame, Math.max(fromSeq, frame.firstId), remaining, limit);
+          out.push(record);
+          remaining -= record.readings.length;
+          fromSeq = record.firstSeq + record.readings.length;
+          return remaining <= 0 || fromSeq >= limit;
+        });
+        return out;
+      },
+      readAlerts: async (fromIndex, max) => {
+        const out: AlertRecord[] = [];
+        const limit = alerts.durableId;
+        if (max <= 0 || fromIndex >= limit) return out;
+        await alerts.read(fromIndex, (frame) => {
+          if (frame.firstId >= limit) return true;
+          if (frame.firstId >= fromIndex) {
+            out.push({
+              index: frame.firstId,
+              alert: cbor.decode(frame.body) as AlertEvent,
+              appendedAtMs: frame.appendedAtMs,
+            });
+          }
+          return out.length >= max || frame.firstId + 1 >= limit;
+        });
+        return out;
+      },
+      commit: (position, plannedTelemetryEnds) => this.#commitPosition(position, plannedTelemetryEnds),
+      onDurable: (listener) => {
+        this.#durableListeners.add(listener);
+        return () => this.#durableListeners.delete(listener);
+      },
+    };
+  }
+
+  /** Checkpoint writes are serialized; each persists the latest position asked for. */
+  #commitPosition(position: OutboxPosition, plannedTelemetryEnds?: readonly number[]): Promise<void> {
+    const prev = this.#checkpoint;
+    const telemetrySeq = Math.max(
+      prev.telemetrySeq,
+      Math.min(position.telemetrySeq, this.#telemetry.durableId),
+    );
+    const alertIndex = Math.max(prev.alertIndex, Math.min(position.alertIndex, this.#alerts.durableId));
+    const planned = (plannedTelemetryEnds ?? prev.plannedTelemetryEnds).filter((end) => end > telemetrySeq);
+    this.#checkpoint = { telemetrySeq, alertIndex, plannedTelemetryEnds: planned };
+    const write = this.#checkpointWrite.then(async () => {
+      const latest = this.#checkpoint;
+      await writeCheckpoint(this.#config.dir, latest);
+      // Segments wholly acknowledged are not needed any more (the active one always stays).
+      while (await this.#telemetry.dropOldest((_first, end) => end <= latest.telemetrySeq)) {}
+      while (await this.#alerts.dropOldest((_first, end) => end <= latest.alertIndex)) {}
+    });
+    this.#checkpointWrite = write.catch((err: unknown) => {
+      this.#logger.error({ err }, 'outbox checkpoint write failed');
+    });
+    return write;
+  }
+}
+
+function decodeReadings(frame: DecodedFrame, fromSeq: number, max: number, limit: number): ReadingsRecord {
+  const rows = cbor.decode(frame.body) as Array<[string, string, number, number]>;
+  const start = fromSeq - frame.firstId;
+  const end = Math.min(rows.length, start + max, limit - frame.firstId);
+  const readings: Reading[] = new Array(Math.max(0, end - start));
+  for (let i = start; i < end; i++) {
+    const row = rows[i] as [string, string, number, number];
+    readings[i - start] = {
+      deviceId: row[0],
+      metric: row[1],
+      tsMs: row[2],
+      value: row[3],
+      seq: frame.firstId + i,
+    };
+  }
+  const bytes = Math.ceil((frame.length * readings.length) / Math.max(1, rows.length));
+  return { firstSeq: fromSeq, readings, appendedAtMs: frame.appendedAtMs, bytes };
+}
