@@ -1,0 +1,103 @@
+/**
+ * The ingest Cloud Function: registered with functions-framework at import as `ingest`
+ * (a CloudEvent function fed by the telemetry topic, directly or through a push
+ * subscription). Adapters are built lazily from the environment on the first event, so
+ * importing the module is cheap (cold start) and tests can set the environment first.
+ */
+import { decodeBatch, systemClock } from '@edgeflow/shared';
+import * as functions from '@google-cloud/functions-framework';
+import { createFirestore, newWriteCounter, type WriteCounter } from '../../adapters/firestore/client.ts';
+import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.ts';
+import { FirestoreProfileStore } from '../../adapters/firestore/profiles.ts';
+import { FirestoreReadingStore } from '../../adapters/firestore/readings.ts';
+import { PubSubAlertBus } from '../../adapters/pubsub/alert-bus.ts';
+import { createLogger, withTrace } from '../../logging.ts';
+import { ingestConfigFromEnv } from './config.ts';
+import { type IngestMessage, Ingestor } from './ingest.ts';
+import { ProfileCache } from './profile-cache.ts';
+import { sharedRuleStepper } from './rules.ts';
+
+export const INGEST_FUNCTION = 'ingest';
+
+/** The Pub/Sub CloudEvent payload (google.cloud.pubsub.topic.v1.messagePublished). */
+export interface MessagePublishedData {
+  message?: {
+    data?: string;
+    attributes?: Record<string, string>;
+    messageId?: string;
+    publishTime?: string;
+  };
+  subscription?: string;
+  deliveryAttempt?: number;
+}
+
+export interface IngestRuntime {
+  readonly ingestor: Ingestor;
+  readonly projectId: string;
+  readonly writes: WriteCounter;
+}
+
+let runtime: IngestRuntime | undefined;
+
+/** Builds (once per instance) the ingestor and its adapters from `env`. */
+export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRuntime {
+  if (runtime) return runtime;
+  const config = ingestConfigFromEnv(env);
+  const logger = createLogger('ingest', { base: { fn: INGEST_FUNCTION } });
+  const db = createFirestore(config.projectId);
+  const writes = newWriteCounter();
+  const opts = { deadlineMs: config.deadlineMs, counter: writes };
+  const profiles = new FirestoreProfileStore(db, { ...opts, logger });
+  const ingestor = new Ingestor({
+    decode: (bytes) => decodeBatch(bytes),
+    profiles: new ProfileCache(profiles, systemClock, { ttlMs: config.profileTtlMs, maxEntries: 20_000 }),
+    readings: new FirestoreReadingStore(db, opts),
+    bus: new PubSubAlertBus({
+      projectId: config.projectId,
+      topic: config.alertsTopic,
+      deadlineMs: config.deadlineMs,
+    }),
+    deadLetters: new FirestoreDeadLetterStore(db, { ...opts, nowMs: () => systemClock.nowMs() }),
+    rules: sharedRuleStepper(),
+    clock: systemClock,
+    logger,
+    options: {
+      bucket: { bucketWindowMs: config.bucketWindowMs, retentionMs: config.retentionMs },
+      latestShards: config.latestShards,
+      failAfterWrite: config.failAfterWrite,
+    },
+  });
+  runtime = { ingestor, projectId: config.projectId ?? 'unknown', writes };
+  return runtime;
+}
+
+/** Converts the CloudEvent payload to an IngestMessage. */
+export function toIngestMessage(id: string, data: MessagePublishedData | undefined): IngestMessage {
+  // No message at all becomes an empty payload, which ingest dead-letters (never redelivered).
+  const m = data?.message ?? {};
+  const publishTimeMs = m.publishTime ? Date.parse(m.publishTime) : Number.NaN;
+  return {
+    data: Buffer.from(m.data ?? '', 'base64'),
+    attributes: m.attributes ?? {},
+    messageId: m.messageId ?? id,
+    publishTimeMs: Number.isFinite(publishTimeMs) ? publishTimeMs : undefined,
+    deliveryAttempt: data?.deliveryAttempt,
+    subscription: data?.subscription,
+  };
+}
+
+export async function handleIngestEvent(event: functions.CloudEvent<MessagePublishedData>): Promise<void> {
+  const { ingestor, projectId } = ingestRuntime();
+  const msg = toIngestMessage(event.id, event.data);
+  const traceparent = msg.attributes.traceparent ?? (event.traceparent as string | undefined);
+  const log = withTrace(ingestor.deps.logger, projectId, traceparent);
+  try {
+    await ingestor.handle(msg, log);
+  } catch (err) {
+    // Thrown = HTTP 500 = Pub/Sub redelivers; only transient failures get here.
+    log.error({ err, messageId: msg.messageId }, 'ingest failed, message will be redelivered');
+    throw err;
+  }
+}
+
+functions.cloudEvent<MessagePublishedData>(INGEST_FUNCTION, handleIngestEvent);

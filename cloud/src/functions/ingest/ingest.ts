@@ -1,0 +1,328 @@
+/**
+ * The ingest logic, behind ports: decode -> validate -> enrich -> bucket -> persist ->
+ * rule steps -> publish transitions. Permanent failures (the bytes can never become a batch)
+ * are dead-lettered and acknowledged; anything else that throws is transient and makes
+ * Pub/Sub redeliver, which is safe because every step is idempotent:
+ *  - bucket columns are keyed by (gateway, first seq): a redelivery rewrites the same field;
+ *  - shard state is guarded by sequence in a transaction: a redelivery applies nothing;
+ *  - transitions are remembered per shard by sequence: a redelivery republishes the same
+ *    events, which notify dedups by alert id + kind.
+ */
+import type { AlertEvent, Clock, Reading } from '@edgeflow/shared';
+import { alertEventChecker, isEdgeflowError, metricSpec, readingChecker } from '@edgeflow/shared';
+import type { Logger } from 'pino';
+import { CloudError, CloudErrorCodes } from '../../adapters/errors.ts';
+import { type BucketOptions, type BucketWrite, bucketReadings, type Enrichment } from './bucket.ts';
+import type { AlertBus, DeadLetterStore, ReadingStore } from './ports.ts';
+import type { ProfileCache } from './profile-cache.ts';
+import { UNREGISTERED_SITE, unitOf } from './profile-cache.ts';
+import { applyToShard, type RuleStepper, type SeriesReadings, type ShardInput, shardOf } from './shard.ts';
+
+/** What the shared codec returns (shared/src/codec): structurally typed to keep this pure. */
+export interface TelemetryBatch {
+  readonly gatewayId: string;
+  readonly createdAtMs: number;
+  readonly readings: readonly Reading[];
+  readonly alerts: readonly AlertEvent[];
+}
+
+export interface IngestMessage {
+  readonly data: Buffer;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly messageId: string;
+  readonly publishTimeMs: number | undefined;
+  readonly deliveryAttempt: number | undefined;
+  readonly subscription: string | undefined;
+}
+
+export interface IngestOptions {
+  readonly bucket: BucketOptions;
+  /** Latest-value shard documents per gateway (fixed: changing it re-homes series). */
+  readonly latestShards: number;
+  /** Test-only: throw after all writes, once per batch per instance (EDGEFLOW_TEST_FAIL_AFTER_WRITE). */
+  readonly failAfterWrite: boolean;
+}
+
+export interface IngestDeps {
+  readonly decode: (bytes: Uint8Array) => TelemetryBatch;
+  readonly profiles: ProfileCache;
+  readonly readings: ReadingStore;
+  readonly bus: AlertBus;
+  readonly deadLetters: DeadLetterStore;
+  readonly rules: RuleStepper;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly options: IngestOptions;
+}
+
+export interface IngestCounters {
+  batches: number;
+  deadLettered: number;
+  readingsAccepted: number;
+  readingsRejected: number;
+  alertsRejected: number;
+  transitionsPublished: number;
+  edgeAlertsForwarded: number;
+}
+
+export function newCounters(): IngestCounters {
+  return {
+    batches: 0,
+    deadLettered: 0,
+    readingsAccepted: 0,
+    readingsRejected: 0,
+    alertsRejected: 0,
+    transitionsPublished: 0,
+    edgeAlertsForwarded: 0,
+  };
+}
+
+export interface PreparedBatch {
+  readonly batch: TelemetryBatch;
+  readonly batchId: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly readings: Reading[];
+  readonly alerts: AlertEvent[];
+  readonly rejectedReadings: number;
+  readonly rejectedAlerts: number;
+  /** First few rejection reasons, for one bounded log line per batch. */
+  readonly rejectionSamples: string[];
+  readonly deviceIds: Set<string>;
+}
+
+const MAX_REJECTION_SAMPLES = 5;
+
+/** Decode + validate: pure and synchronous (the part the benchmark measures). Throws codec errors. */
+export function prepareBatch(bytes: Uint8Array, decode: (b: Uint8Array) => TelemetryBatch): PreparedBatch {
+  const batch = decode(bytes);
+  const readings: Reading[] = [];
+  const samples: string[] = [];
+  const deviceIds = new Set<string>();
+  let firstSeq = Number.POSITIVE_INFINITY;
+  let lastSeq = -1;
+  let rejectedReadings = 0;
+  let lastDevice = '';
+  for (const r of batch.readings) {
+    const reason = readingProblem(r);
+    if (reason !== undefined) {
+      rejectedReadings++;
+      if (samples.length < MAX_REJECTION_SAMPLES) samples.push(reason);
+      continue;
+    }
+    readings.push(r);
+    if (r.deviceId !== lastDevice) {
+      deviceIds.add(r.deviceId);
+      lastDevice = r.deviceId;
+    }
+    if (r.seq < firstSeq) firstSeq = r.seq;
+    if (r.seq > lastSeq) lastSeq = r.seq;
+  }
+  const alerts: AlertEvent[] = [];
+  let rejectedAlerts = 0;
+  for (const a of batch.alerts) {
+    if (alertEventChecker.check(a)) {
+      alerts.push(a);
+      deviceIds.add(a.deviceId);
+      if (a.seq < firstSeq) firstSeq = a.seq;
+      if (a.seq > lastSeq) lastSeq = a.seq;
+    } else {
+      rejectedAlerts++;
+      if (samples.length < MAX_REJECTION_SAMPLES)
+        samples.push(`alert: ${alertEventChecker.problems(a)[0]?.message}`);
+    }
+  }
+  if (lastSeq < 0) firstSeq = 0;
+  return {
+    batch,
+    batchId: `${batch.gatewayId}:${firstSeq}-${Math.max(lastSeq, 0)}`,
+    firstSeq,
+    lastSeq: Math.max(lastSeq, 0),
+    readings,
+    alerts,
+    rejectedReadings,
+    rejectedAlerts,
+    rejectionSamples: samples,
+    deviceIds,
+  };
+}
+
+function readingProblem(r: Reading): string | undefined {
+  if (!readingChecker.check(r)) {
+    const p = readingChecker.problems(r)[0];
+    return `reading ${p?.path ?? '/'} ${p?.message ?? 'invalid'}`;
+  }
+  const spec = metricSpec(r.metric);
+  if (spec && (r.value < spec.min || r.value > spec.max)) {
+    return `reading ${r.deviceId}/${r.metric} value ${r.value} outside [${spec.min}, ${spec.max}]`;
+  }
+  return undefined;
+}
+
+export interface Plan {
+  readonly buckets: BucketWrite[];
+  readonly shards: ShardInput[];
+}
+
+/** Enrich + bucket + group per shard: pure and synchronous (measured by the benchmark). */
+export function planWrites(
+  prepared: PreparedBatch,
+  profiles: ReadonlyMap<string, import('@edgeflow/shared').DeviceProfile | undefined>,
+  options: IngestOptions,
+): Plan {
+  const gatewayId = prepared.batch.gatewayId;
+  const enrich = (deviceId: string, metric: string): Enrichment => {
+    const p = profiles.get(deviceId);
+    return {
+      site: p?.site ?? UNREGISTERED_SITE,
+      name: p?.name ?? deviceId,
+      unit: unitOf(p, metric),
+      registered: p !== undefined,
+    };
+  };
+  const buckets = bucketReadings(prepared.readings, gatewayId, prepared.firstSeq, enrich, options.bucket);
+  const series = new Map<string, { deviceId: string; metric: string; readings: Reading[] }>();
+  let last: { deviceId: string; metric: string; readings: Reading[] } | undefined;
+  for (const r of prepared.readings) {
+    if (last === undefined || last.deviceId !== r.deviceId || last.metric !== r.metric) {
+      const key = `${r.deviceId}:${r.metric}`;
+      last = series.get(key);
+      if (last === undefined) {
+        last = { deviceId: r.deviceId, metric: r.metric, readings: [] };
+        series.set(key, last);
+      }
+    }
+    last.readings.push(r);
+  }
+  const perShard = new Map<number, SeriesReadings[]>();
+  for (const s of series.values()) {
+    const shard = shardOf(s.deviceId, options.latestShards);
+    let list = perShard.get(shard);
+    if (!list) {
+      list = [];
+      perShard.set(shard, list);
+    }
+    list.push({ ...s, profile: profiles.get(s.deviceId) });
+  }
+  const shards = [...perShard.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([shard, list]) => ({
+      gatewayId,
+      shard,
+      firstSeq: prepared.firstSeq,
+      lastSeq: prepared.lastSeq,
+      series: list,
+    }));
+  return { buckets, shards };
+}
+
+export type IngestOutcome =
+  | { readonly status: 'dead-lettered'; readonly code: string; readonly reason: string }
+  | {
+      readonly status: 'persisted';
+      readonly batchId: string;
+      readonly readings: number;
+      readonly rejected: number;
+      readonly buckets: number;
+      readonly transitions: number;
+      readonly edgeAlerts: number;
+    };
+
+export class Ingestor {
+  readonly deps: IngestDeps;
+  readonly counters: IngestCounters = newCounters();
+  readonly #failedOnce = new Set<string>();
+
+  constructor(deps: IngestDeps) {
+    this.deps = deps;
+  }
+
+  async handle(msg: IngestMessage, log: Logger = this.deps.logger): Promise<IngestOutcome> {
+    const { deps } = this;
+    this.counters.batches++;
+    let prepared: PreparedBatch;
+    try {
+      if (msg.data.length === 0) throw new CloudError(CloudErrorCodes.BAD_MESSAGE, 'message has no data');
+      prepared = prepareBatch(msg.data, deps.decode);
+    } catch (err) {
+      const permanent =
+        isEdgeflowError(err) || (err instanceof CloudError && err.code === CloudErrorCodes.BAD_MESSAGE);
+      if (!permanent) throw err;
+      const code = (err as { code: string }).code;
+      const reason = (err as Error).message;
+      await deps.deadLetters.record({
+        source: 'ingest',
+        subscription: msg.subscription,
+        messageId: msg.messageId,
+        code,
+        reason,
+        data: msg.data,
+        attributes: msg.attributes,
+        deliveryAttempt: msg.deliveryAttempt,
+        publishTimeMs: msg.publishTimeMs,
+      });
+      this.counters.deadLettered++;
+      log.warn({ messageId: msg.messageId, code, reason, bytes: msg.data.length }, 'batch dead-lettered');
+      return { status: 'dead-lettered', code, reason };
+    }
+    const gatewayId = prepared.batch.gatewayId;
+    const blog = log.child({ batchId: prepared.batchId, gatewayId });
+    if (prepared.rejectedReadings + prepared.rejectedAlerts > 0) {
+      blog.warn(
+        {
+          rejectedReadings: prepared.rejectedReadings,
+          rejectedAlerts: prepared.rejectedAlerts,
+          samples: prepared.rejectionSamples,
+        },
+        'rejected invalid readings',
+      );
+    }
+    const { profiles, newlyUnregistered } = await deps.profiles.lookup(prepared.deviceIds, gatewayId);
+    for (const deviceId of newlyUnregistered)
+      blog.warn({ deviceId }, 'unregistered device: persisted under the unregistered profile');
+
+    const plan = planWrites(prepared, profiles, deps.options);
+    await deps.readings.writeBuckets(plan.buckets);
+    const transitions: AlertEvent[] = [];
+    for (const input of plan.shards) {
+      const events = await deps.readings.updateShard(input.gatewayId, input.shard, (current) =>
+        applyToShard(current, input, deps.rules),
+      );
+      transitions.push(...events);
+    }
+    const edgeAlerts = prepared.alerts.map((a) => (a.gatewayId ? a : { ...a, gatewayId }));
+    const toPublish = [...edgeAlerts, ...transitions];
+    if (toPublish.length > 0) await deps.bus.publish(toPublish, { batchId: prepared.batchId });
+
+    this.counters.readingsAccepted += prepared.readings.length;
+    this.counters.readingsRejected += prepared.rejectedReadings;
+    this.counters.alertsRejected += prepared.rejectedAlerts;
+    this.counters.transitionsPublished += transitions.length;
+    this.counters.edgeAlertsForwarded += edgeAlerts.length;
+    if (deps.options.failAfterWrite && !this.#failedOnce.has(prepared.batchId)) {
+      if (this.#failedOnce.size > 10_000) this.#failedOnce.clear();
+      this.#failedOnce.add(prepared.batchId);
+      throw new CloudError(CloudErrorCodes.TEST_FAULT, `test fault after write of ${prepared.batchId}`);
+    }
+    blog.info(
+      {
+        readings: prepared.readings.length,
+        rejected: prepared.rejectedReadings,
+        buckets: plan.buckets.length,
+        shards: plan.shards.length,
+        transitions: transitions.length,
+        edgeAlerts: edgeAlerts.length,
+      },
+      'batch persisted',
+    );
+    return {
+      status: 'persisted',
+      batchId: prepared.batchId,
+      readings: prepared.readings.length,
+      rejected: prepared.rejectedReadings,
+      buckets: plan.buckets.length,
+      transitions: transitions.length,
+      edgeAlerts: edgeAlerts.length,
+    };
+  }
+}
