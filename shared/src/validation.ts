@@ -30,7 +30,7 @@ export function compileChecker<T>(schema: TSchema, name: string): Checker<T> {
   const problems = (value: unknown): Problem[] =>
     validator.Check(value)
       ? []
-      : validator.Errors(value).map((e) => ({ path: e.instancePath || '/', message: e.message }));
+      : validator.Errors(value).map((e) => ({ path: e.instancePath || '/', message: readable(e) }));
   return {
     check: (value: unknown): value is T => validator.Check(value),
     problems,
@@ -42,6 +42,14 @@ export function compileChecker<T>(schema: TSchema, name: string): Checker<T> {
       });
     },
   };
+}
+
+/**
+ * TypeBox reports a property that `additionalProperties: false` forbids (a `false` schema) as
+ * "schema is false", which tells an operator nothing; say what it means.
+ */
+function readable(error: { keyword: string; message: string }): string {
+  return error.keyword === 'boolean' ? 'is not allowed here' : error.message;
 }
 
 /** "invalid config: /port must be integer; /devices/0 must match ..." — one line, every problem. */
