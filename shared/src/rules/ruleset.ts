@@ -135,7 +135,7 @@ function checkMeaning(metric: string, rule: RuleSpec, path: string, problems: Pr
     }
     const clearLevel =
       rule.direction === 'above' ? rule.threshold - rule.clearBand : rule.threshold + rule.clearBand;
-    if (clearLevel < spec.min || clearLevel > spec.max) {
+    if (!unreachable && (clearLevel < spec.min || clearLevel > spec.max)) {
       problems.push({
         path: `${path}/clearBand`,
         message: `puts the clear level at ${clearLevel}, outside ${metric}'s range ${spec.min}..${spec.max}, so the alert could never clear`,
