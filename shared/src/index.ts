@@ -1,4 +1,5 @@
 export * from './clock.ts';
+export * from './codec/index.ts';
 export * from './config.ts';
 export * from './contracts.ts';
 export * from './errors.ts';

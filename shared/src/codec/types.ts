@@ -1,0 +1,39 @@
+import type { AlertEvent, Reading } from '../contracts.ts';
+
+export interface TelemetryBatch {
+  /** GATEWAY_ID grammar. */
+  gatewayId: string;
+  /** Gateway clock when the batch was built (integer ms, event-time range). */
+  createdAtMs: number;
+  /** Any order in; seq unique per gateway. Decoded batches list them in seq order. */
+  readings: Reading[];
+  /** Edge rule transitions carried to the cloud (usually 0..few). */
+  alerts: AlertEvent[];
+}
+
+export interface EncodeOptions {
+  /**
+   * Declared resolution per metric as decimals (0..9); `undefined` means a float64 column.
+   * Default: the METRIC_CATALOG decimals (shared/src/metrics.ts).
+   */
+  decimalsFor?: (metric: string) => number | undefined;
+}
+
+export interface DecodeLimits {
+  /** Largest input accepted, in bytes. Default 10 MiB. */
+  maxBytes?: number;
+  /** Largest declared reading count accepted. Default 1_000_000. */
+  maxReadings?: number;
+}
+
+/** The envelope fields a router needs, without decoding the columns. */
+export interface BatchHeader {
+  major: number;
+  minor: number;
+  gatewayId: string;
+  readingCount: number;
+  /** Smallest seq in the batch (0 when empty). */
+  firstSeq: number;
+  /** Largest seq in the batch (0 when empty). */
+  lastSeq: number;
+}
