@@ -5,6 +5,7 @@
  *
  * Firestore: `deadLetters/<id>`. Pure: no I/O, the caller passes the receipt time.
  */
+import { Timestamp } from '@google-cloud/firestore';
 
 export const DEAD_LETTERS_COLLECTION = 'deadLetters';
 
@@ -35,87 +36,99 @@ export const PubSubDeadLetterAttributes = {
  * Firestore documents are capped at 1 MiB; a Pub/Sub message may be up to 10 MB. Larger
  * payloads are cut and flagged, and the CLI refuses to replay them.
  */
-export const MAX_STORED_PAYLOAD_BYTES = 900 * 1024;
+export const MAX_STORED_PAYLOAD_BYTES = 900_000;
 
-export type DeadLetterRecorder = 'triage' | 'ingest' | 'notify';
+/** The function that gave up on the message (`triage`: Pub/Sub gave up and forwarded it). */
+export type DeadLetterSource = 'ingest' | 'notify' | 'triage';
+
+/** Stable code when Pub/Sub itself gave up (no function-level reason). */
+export const MAX_ATTEMPTS_CODE = 'EDGEFLOW_MAX_DELIVERY_ATTEMPTS';
 
 export interface DeadLetterInput {
-  /** Pub/Sub message id of the message being recorded (the key for idempotency). */
+  /** Who records it; with `messageId` it forms the document id (idempotency). */
+  readonly source: DeadLetterSource;
+  /** Pub/Sub message id of the message as the recorder received it. */
   readonly messageId: string;
   /** Topic to replay to (short name, e.g. `edgeflow-telemetry`); null when unknown. */
   readonly sourceTopic: string | null;
-  /** Subscription that failed to process it (short name); null when unknown. */
-  readonly sourceSubscription: string | null;
+  /** Subscription that failed to process it; null when unknown. */
+  readonly subscription: string | null;
   /** Delivery attempts so far, when Pub/Sub reported them. */
-  readonly deliveryAttempts: number | null;
+  readonly deliveryAttempt: number | null;
+  /** Stable code (an `EDGEFLOW_...` error code, or MAX_ATTEMPTS_CODE). */
+  readonly code: string;
   /** Human-readable reason, e.g. a codec error message or MAX_ATTEMPTS_REASON. */
   readonly reason: string;
-  /** Stable code when there is one (an `EDGEFLOW_...` error code). */
-  readonly reasonCode?: string | null;
   /** The message's attributes as published (replay republishes exactly these). */
   readonly attributes: Readonly<Record<string, string>>;
   /** The raw message bytes. */
-  readonly payload: Uint8Array;
-  /** RFC 3339 publish time of the original message, when known. */
-  readonly publishTime?: string | null;
-  readonly recordedBy: DeadLetterRecorder;
-  readonly receivedAtMs: number;
+  readonly data: Uint8Array;
+  readonly publishTimeMs: number | null;
+  readonly recordedAtMs: number;
 }
 
+/**
+ * The stored document. Field names follow what ingest's Firestore adapter already writes
+ * (`source`, `code`, `data`, `recordedAt`, `state`...); `sourceTopic` and the replay fields
+ * are optional on read because older writers omit them (the CLI derives the topic from
+ * `source` through the topology).
+ */
 export interface DeadLetterDoc {
+  readonly source: DeadLetterSource;
   readonly messageId: string;
-  readonly sourceTopic: string | null;
-  readonly sourceSubscription: string | null;
-  readonly deliveryAttempts: number | null;
+  readonly sourceTopic?: string | null;
+  readonly subscription: string | null;
+  readonly deliveryAttempt: number | null;
+  readonly code: string;
   readonly reason: string;
-  readonly reasonCode: string | null;
   readonly attributes: Record<string, string>;
   /** Stored as Firestore Bytes; reads back as a Buffer. */
-  readonly payload: Buffer;
-  readonly payloadBytes: number;
-  readonly payloadTruncated: boolean;
-  readonly publishTime: string | null;
-  readonly recordedBy: DeadLetterRecorder;
-  readonly receivedAtMs: number;
-  /** Replay bookkeeping, updated by the `dlq` CLI only. */
-  readonly replayCount: number;
-  readonly replayedAtMs: number | null;
+  readonly data: Buffer;
+  readonly dataBytes: number;
+  readonly truncated: boolean;
+  readonly publishTime: Timestamp | null;
+  readonly recordedAt: Timestamp;
+  /** `open` until the CLI replays it. */
+  readonly state: 'open' | 'replayed';
+  readonly replayCount?: number;
+  readonly replayedAt?: Timestamp | null;
 }
 
 /**
- * Document id: `<recordedBy>~<messageId>`. Message ids are unique per topic, and each
- * recorder reads exactly one topic (triage the dead-letter topic, ingest telemetry, notify
- * alerts), so the recorder keeps ids from different topics apart. `/` is not allowed in ids.
+ * Document id `<source>-<messageId>`. Message ids are unique per topic and each recorder
+ * reads exactly one topic (triage the dead-letter topic, ingest telemetry, notify alerts),
+ * so the source keeps ids from different topics apart.
  */
-export function deadLetterId(recordedBy: DeadLetterRecorder, messageId: string): string {
-  return `${recordedBy}~${messageId.replace(/[/\s]/g, '_').slice(0, 300)}`;
+export function deadLetterId(source: DeadLetterSource, messageId: string): string {
+  return `${source}-${messageId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 300)}`;
 }
 
 /**
- * Builds the document and its id. Writers store it with `create()` (and treat
- * ALREADY_EXISTS as success) so a redelivered failure never resets replay bookkeeping.
+ * Builds the document and its id. Writers store it with `create()` and treat ALREADY_EXISTS
+ * as success, so a redelivered failure never resets the replay bookkeeping.
  */
 export function deadLetterDoc(input: DeadLetterInput): { id: string; doc: DeadLetterDoc } {
-  const truncated = input.payload.byteLength > MAX_STORED_PAYLOAD_BYTES;
-  const bytes = truncated ? input.payload.subarray(0, MAX_STORED_PAYLOAD_BYTES) : input.payload;
+  const truncated = input.data.byteLength > MAX_STORED_PAYLOAD_BYTES;
+  const bytes = truncated ? input.data.subarray(0, MAX_STORED_PAYLOAD_BYTES) : input.data;
   const doc: DeadLetterDoc = {
+    source: input.source,
     messageId: input.messageId,
     sourceTopic: input.sourceTopic,
-    sourceSubscription: input.sourceSubscription,
-    deliveryAttempts: input.deliveryAttempts,
+    subscription: input.subscription,
+    deliveryAttempt: input.deliveryAttempt,
+    code: input.code,
     reason: input.reason.slice(0, 2000),
-    reasonCode: input.reasonCode ?? null,
     attributes: { ...input.attributes },
-    payload: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    payloadBytes: input.payload.byteLength,
-    payloadTruncated: truncated,
-    publishTime: input.publishTime ?? null,
-    recordedBy: input.recordedBy,
-    receivedAtMs: input.receivedAtMs,
+    data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    dataBytes: input.data.byteLength,
+    truncated,
+    publishTime: input.publishTimeMs === null ? null : Timestamp.fromMillis(input.publishTimeMs),
+    recordedAt: Timestamp.fromMillis(input.recordedAtMs),
+    state: 'open',
     replayCount: 0,
-    replayedAtMs: null,
+    replayedAt: null,
   };
-  return { id: deadLetterId(input.recordedBy, input.messageId), doc };
+  return { id: deadLetterId(input.source, input.messageId), doc };
 }
 
 /** `projects/p/topics/t` or `projects/p/subscriptions/s` -> `t` / `s`; a short name stays as is. */

@@ -8,49 +8,53 @@ import {
 } from '../../../src/functions/triage/dead-letter.ts';
 
 const base = {
+  source: 'ingest' as const,
   messageId: '42',
   sourceTopic: 'edgeflow-telemetry',
-  sourceSubscription: 'edgeflow-telemetry-ingest',
-  deliveryAttempts: 5,
+  subscription: 'edgeflow-telemetry-ingest',
+  deliveryAttempt: 5,
+  code: 'EDGEFLOW_CODEC_MALFORMED',
   reason: 'bad bytes',
   attributes: { schema: 'edgeflow.telemetry' },
-  payload: new Uint8Array([1, 2, 3]),
-  recordedBy: 'ingest' as const,
-  receivedAtMs: 1_700_000_000_000,
+  data: new Uint8Array([1, 2, 3]),
+  publishTimeMs: null,
+  recordedAtMs: 1_700_000_000_000,
 };
 
 describe('deadLetterDoc', () => {
   it('builds the shared shape with fresh replay bookkeeping', () => {
     const { id, doc } = deadLetterDoc(base);
-    expect(id).toBe('ingest~42');
+    expect(id).toBe('ingest-42');
     expect(doc).toMatchObject({
+      source: 'ingest',
       messageId: '42',
       sourceTopic: 'edgeflow-telemetry',
-      reasonCode: null,
-      payloadBytes: 3,
-      payloadTruncated: false,
+      code: 'EDGEFLOW_CODEC_MALFORMED',
+      dataBytes: 3,
+      truncated: false,
       publishTime: null,
+      state: 'open',
       replayCount: 0,
-      replayedAtMs: null,
+      replayedAt: null,
     });
-    expect(Buffer.isBuffer(doc.payload)).toBe(true);
-    expect([...doc.payload]).toEqual([1, 2, 3]);
+    expect(doc.recordedAt.toMillis()).toBe(1_700_000_000_000);
+    expect(Buffer.isBuffer(doc.data)).toBe(true);
+    expect([...doc.data]).toEqual([1, 2, 3]);
   });
 
   it('cuts payloads that would not fit a Firestore document and flags them', () => {
-    const { doc } = deadLetterDoc({ ...base, payload: new Uint8Array(MAX_STORED_PAYLOAD_BYTES + 10) });
-    expect(doc.payload.byteLength).toBe(MAX_STORED_PAYLOAD_BYTES);
-    expect(doc.payloadBytes).toBe(MAX_STORED_PAYLOAD_BYTES + 10);
-    expect(doc.payloadTruncated).toBe(true);
+    const { doc } = deadLetterDoc({ ...base, data: new Uint8Array(MAX_STORED_PAYLOAD_BYTES + 10) });
+    expect(doc.data.byteLength).toBe(MAX_STORED_PAYLOAD_BYTES);
+    expect(doc.dataBytes).toBe(MAX_STORED_PAYLOAD_BYTES + 10);
+    expect(doc.truncated).toBe(true);
   });
 
   it('always yields a valid Firestore document id', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400 }), (messageId) => {
         const id = deadLetterId('triage', messageId);
-        expect(id).not.toContain('/');
+        expect(id).toMatch(/^triage-[A-Za-z0-9_-]*$/);
         expect(id.length).toBeLessThanOrEqual(1500);
-        expect(id.startsWith('triage~')).toBe(true);
       }),
       { seed: 4 },
     );
