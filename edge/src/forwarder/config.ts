@@ -16,8 +16,9 @@ export const ForwarderConfigSchema = Type.Object(
   {
     projectId: Type.String({
       minLength: 1,
-      default: 'edgeflow-local',
-      description: 'GCP project of the telemetry topic.',
+      default: 'demo-edgeflow',
+      description:
+        'GCP project of the telemetry topic. The default, a demo- project, only exists on the local emulator.',
     }),
     topic: Type.String({
       minLength: 1,

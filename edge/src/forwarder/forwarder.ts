@@ -1,0 +1,446 @@
+/**
+ * The forwarder: reads the outbox in order from the acknowledged position, cuts batches by
+ * count, bytes and linger (alerts skip the linger and go first, as their own small batches),
+ * encodes them with the shared codec and publishes them. The outbox position advances only
+ * over the contiguous prefix of batches Pub/Sub acknowledged.
+ *
+ * Memory stays flat during an outage: at most one batch of readings is read ahead and at
+ * most maxInFlightBatches are held for retry; the backlog stays on disk.
+ *
+ * Whole-batch redelivery: before a telemetry batch is published its end seq is written to the
+ * outbox checkpoint ("planned"); after a crash the first batches are cut at exactly those
+ * ends, so a batch that may already have reached Pub/Sub is resent as the same batch (same
+ * firstSeq..lastSeq) and the cloud's per-batch dedup sees a plain redelivery.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type AlertEvent,
+  alertEventChecker,
+  type Clock,
+  encodeBatch,
+  type Reading,
+  readingChecker,
+  TelemetryAttributes,
+} from '@edgeflow/shared';
+import type pino from 'pino';
+import type prom from 'prom-client';
+import type { DurableOutbox, OutboxReader } from '../outbox/types.ts';
+import { backoffDelayMs } from './backoff.ts';
+import type { ForwarderConfig } from './config.ts';
+import { createForwarderMetrics, type ForwarderMetrics } from './metrics.ts';
+import { PendingReadings } from './pending.ts';
+import type { BatchPublisher } from './types.ts';
+
+export interface ForwarderDeps {
+  readonly outbox: DurableOutbox;
+  readonly publisher: BatchPublisher;
+  readonly gatewayId: string;
+  readonly clock: Clock;
+  readonly logger: pino.Logger;
+  readonly registry: prom.Registry;
+  /** Uniform [0, 1) for backoff jitter; injectable so tests are deterministic. */
+  readonly random?: () => number;
+}
+
+export interface Forwarder {
+  /** Flushes what is pending (bounded by stopTimeoutMs), leaves the position consistent. */
+  stop(): Promise<void>;
+}
+
+export type FlushReason = 'count' | 'bytes' | 'linger' | 'alert' | 'replay' | 'shutdown';
+
+interface InFlight {
+  readonly kind: 'telemetry' | 'alerts';
+  /** Lane range [start, end): seqs for telemetry, alert indexes for alerts. */
+  readonly start: number;
+  readonly end: number;
+  acked: boolean;
+}
+
+/** Alerts are few and small: one batch carries up to this many transitions. */
+const MAX_ALERTS_PER_BATCH = 500;
+const MAX_ALERT_BATCHES_IN_FLIGHT = 2;
+/** Readings read from disk per step while filling a batch. */
+const READ_WINDOW_READINGS = 5000;
+/** Retry failures are logged on the 1st, 2nd, 4th, 8th... attempt of a batch. */
+const isPowerOfTwo = (n: number) => (n & (n - 1)) === 0;
+
+export function startForwarder(config: ForwarderConfig, deps: ForwarderDeps): Forwarder {
+  const loop = new ForwardLoop(config, deps);
+  loop.start();
+  return { stop: () => loop.stop() };
+}
+
+class ForwardLoop {
+  readonly #config: ForwarderConfig;
+  readonly #deps: ForwarderDeps;
+  readonly #reader: OutboxReader;
+  readonly #log: pino.Logger;
+  readonly #metrics: ForwarderMetrics;
+  readonly #random: () => number;
+  readonly #pending = new PendingReadings();
+  readonly #planned: number[];
+  readonly #telemetryInFlight: InFlight[] = [];
+  readonly #alertsInFlight: InFlight[] = [];
+  readonly #sleepers = new Set<{ kind: InFlight['kind']; wake: () => void }>();
+  #readSeq: number;
+  #readAlertIndex: number;
+  #committedSeq: number;
+  #committedAlertIndex: number;
+  #pumping = false;
+  #again = false;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #lingerAtMs = Number.POSITIVE_INFINITY;
+  #unsubscribe: (() => void) | undefined;
+  #stopping = false;
+  #aborted = false;
+  #onProgress: (() => void) | undefined;
+
+  constructor(config: ForwarderConfig, deps: ForwarderDeps) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#reader = deps.outbox.reader;
+    this.#log = deps.logger.child({ component: 'forwarder' });
+    this.#random = deps.random ?? Math.random;
+    const committed = this.#reader.committed();
+    this.#committedSeq = committed.telemetrySeq;
+    this.#committedAlertIndex = committed.alertIndex;
+    this.#readSeq = Math.max(committed.telemetrySeq, this.#reader.firstRetainedSeq());
+    this.#readAlertIndex = committed.alertIndex;
+    this.#planned = this.#reader.planned().filter((end) => end > this.#readSeq);
+    this.#metrics = createForwarderMetrics(deps.registry, () =>
+      Math.max(0, this.#reader.durableEnd().telemetrySeq - this.#committedSeq),
+    );
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#reader.onDurable(() => this.#pump());
+    this.#log.info(
+      {
+        fromSeq: this.#readSeq,
+        fromAlertIndex: this.#readAlertIndex,
+        replayBatches: this.#planned.length,
+        lingerMs: this.#config.lingerMs,
+      },
+      'forwarder started',
+    );
+    this.#pump();
+  }
+
+  /** Runs the read/cut loop; re-entrant calls just ask for one more round. */
+  #pump(): void {
+    if (this.#aborted) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    void (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#pumpAlerts();
+          await this.#pumpTelemetry();
+        } while (this.#again && !this.#aborted);
+      } catch (err) {
+        this.#log.error({ err }, 'forwarder could not read the outbox; retrying in 1 s');
+        setTimeout(() => this.#pump(), 1000).unref();
+      } finally {
+        this.#pumping = false;
+        this.#onProgress?.();
+      }
+    })();
+  }
+
+  async #pumpAlerts(): Promise<void> {
+    while (
+      this.#alertsInFlight.length < MAX_ALERT_BATCHES_IN_FLIGHT &&
+      this.#readAlertIndex < this.#reader.durableEnd().alertIndex
+    ) {
+      const records = await this.#reader.readAlerts(this.#readAlertIndex, MAX_ALERTS_PER_BATCH);
+      const last = records.at(-1);
+      if (!last) return;
+      const start = this.#readAlertIndex;
+      this.#readAlertIndex = last.index + 1;
+      const alerts: AlertEvent[] = [];
+      for (const r of records) {
+        if (alertEventChecker.check(r.alert)) alerts.push(r.alert);
+        else this.#dropInvalid('alerts', r.index);
+      }
+      this.#launch({ kind: 'alerts', start, end: this.#readAlertIndex, acked: false }, [], alerts, 'alert');
+    }
+  }
+
+  async #pumpTelemetry(): Promise<void> {
+    const { maxBatchReadings, maxBatchBytes, maxInFlightBatches, lingerMs } = this.#config;
+    for (;;) {
+      // Fill at most one batch worth from disk.
+      const durableSeq = this.#reader.durableEnd().telemetrySeq;
+      while (this.#pending.count < maxBatchReadings && this.#pending.bytes < maxBatchBytes) {
+        const retained = this.#reader.firstRetainedSeq();
+        if (this.#readSeq < retained) this.#readSeq = retained; // evicted at the byte cap
+        if (this.#readSeq >= durableSeq) break;
+        const plannedEnd = this.#planned[0] ?? Number.POSITIVE_INFINITY;
+        const want = Math.min(maxBatchReadings - this.#pending.count, READ_WINDOW_READINGS);
+        const records = await this.#reader.readReadings(this.#readSeq, want);
+        if (records.length === 0) break;
+        for (const r of records) {
+          this.#pending.push(r);
+          this.#readSeq = r.firstSeq + r.readings.length;
+        }
+        if (this.#readSeq >= plannedEnd) break;
+      }
+      const firstSeq = this.#pending.firstSeq();
+      if (firstSeq === undefined) {
+        this.#clearLinger();
+        return;
+      }
+      if (this.#telemetryInFlight.length >= maxInFlightBatches) return; // an ack pumps again
+      while (this.#planned.length > 0 && (this.#planned[0] as number) <= firstSeq) this.#planned.shift();
+      const plannedEnd = this.#planned[0] ?? Number.POSITIVE_INFINITY;
+      const oldest = this.#pending.oldestAppendedAtMs() as number;
+      const now = this.#deps.clock.nowMs();
+      let reason: FlushReason | undefined;
+      if (this.#readSeq >= plannedEnd) reason = 'replay';
+      else if (this.#pending.count >= maxBatchReadings) reason = 'count';
+      else if (this.#pending.bytes >= maxBatchBytes) reason = 'bytes';
+      else if (this.#stopping) reason = 'shutdown';
+      else if (now - oldest >= lingerMs) reason = 'linger';
+      if (!reason) {
+        this.#armLinger(oldest + lingerMs);
+        return;
+      }
+      this.#clearLinger();
+      const readings = this.#pending.take(maxBatchReadings, maxBatchBytes, plannedEnd);
+      if (readings.length === 0) return;
+      const end = (readings.at(-1) as Reading).seq + 1;
+      if (end >= plannedEnd) this.#planned.shift();
+      const batch: InFlight = { kind: 'telemetry', start: (readings[0] as Reading).seq, end, acked: false };
+      this.#telemetryInFlight.push(batch);
+      // Persist the cut before publishing it (see the file comment).
+      await this.#persist().catch((err: unknown) =>
+        this.#log.warn({ err }, 'could not record the planned batch; a crash now may re-cut it'),
+      );
+      const valid: Reading[] = [];
+      for (const r of readings) {
+        const seq = r.seq;
+        if (readingChecker.check(r)) valid.push(r);
+        else this.#dropInvalid('telemetry', seq);
+      }
+      this.#launch(batch, valid, [], reason);
+    }
+  }
+
+  #launch(batch: InFlight, readings: Reading[], alerts: AlertEvent[], reason: FlushReason): void {
+    if (batch.kind === 'alerts') this.#alertsInFlight.push(batch);
+    this.#metrics.flushes.inc({ reason });
+    this.#log.info(
+      {
+        kind: batch.kind,
+        reason,
+        start: batch.start,
+        end: batch.end,
+        readings: readings.length,
+        alerts: alerts.length,
+      },
+      'batch cut',
+    );
+    if (readings.length === 0 && alerts.length === 0) {
+      this.#acked(batch);
+      return;
+    }
+    let data: Uint8Array;
+    try {
+      data = encodeBatch({
+        gatewayId: this.#deps.gatewayId,
+        createdAtMs: this.#deps.clock.nowMs(),
+        readings,
+        alerts,
+      });
+    } catch (err) {
+      // Unreachable with validated input; skipping beats wedging the forwarder forever.
+      this.#log.error(
+        { err, kind: batch.kind, start: batch.start, end: batch.end },
+        'batch cannot be encoded; skipped',
+      );
+      this.#metrics.invalidDropped.inc({ kind: batch.kind }, readings.length + alerts.length);
+      this.#acked(batch);
+      return;
+    }
+    const attributes: Record<string, string> = {
+      schema: TelemetryAttributes.schema,
+      schemaVersion: '1.0',
+      encoding: TelemetryAttributes.encoding,
+      gatewayId: this.#deps.gatewayId,
+      count: String(readings.length),
+      alerts: String(alerts.length),
+      traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+    };
+    if (readings.length > 0) {
+      attributes.firstSeq = String((readings[0] as Reading).seq);
+      attributes.lastSeq = String((readings.at(-1) as Reading).seq);
+    }
+    void this.#publish(batch, data, attributes, readings.length);
+  }
+
+  async #publish(batch: InFlight, data: Uint8Array, attributes: Record<string, string>, readings: number) {
+    const kind = batch.kind;
+    for (let attempt = 1; !this.#aborted; attempt++) {
+      const startedAt = performance.now();
+      try {
+        const id = await withTimeout(
+          this.#deps.publisher.publish(data, attributes),
+          this.#config.publishTimeoutMs,
+        );
+        if (this.#aborted) return;
+        this.#metrics.publishSeconds.observe({ kind }, (performance.now() - startedAt) / 1000);
+        this.#metrics.batchesSent.inc({ kind });
+        this.#metrics.readingsSent.inc(readings);
+        this.#log.debug(
+          { kind, messageId: id, start: batch.start, end: batch.end, attempt },
+          'batch published',
+        );
+        this.#acked(batch);
+        this.#wakeSleepers();
+        return;
+      } catch (err) {
+        if (this.#aborted) return;
+        this.#metrics.batchesFailed.inc({ kind });
+        const delayMs = backoffDelayMs(attempt, this.#config.backoff, this.#random);
+        if (isPowerOfTwo(attempt)) {
+          this.#log.warn(
+            { err, kind, start: batch.start, end: batch.end, attempt, delayMs },
+            'publish failed; backing off',
+          );
+        }
+        await this.#sleep(delayMs, kind);
+      }
+    }
+  }
+
+  #sleep(ms: number, kind: InFlight['kind']): Promise<void> {
+    return new Promise((resolve) => {
+      const sleeper = {
+        kind,
+        wake: () => {
+          clearTimeout(timer);
+          this.#sleepers.delete(sleeper);
+          resolve();
+        },
+      };
+      const timer = setTimeout(sleeper.wake, ms);
+      this.#sleepers.add(sleeper);
+    });
+  }
+
+  /** The link works again: retry everything now, alerts first. */
+  #wakeSleepers(): void {
+    const all = [...this.#sleepers];
+    for (const s of all) if (s.kind === 'alerts') s.wake();
+    for (const s of all) if (s.kind === 'telemetry') s.wake();
+  }
+
+  #acked(batch: InFlight): void {
+    batch.acked = true;
+    let moved = false;
+    const lanes = [this.#telemetryInFlight, this.#alertsInFlight];
+    for (const lane of lanes) {
+      while (lane[0]?.acked) {
+        const head = lane.shift() as InFlight;
+        if (head.kind === 'telemetry') this.#committedSeq = head.end;
+        else this.#committedAlertIndex = head.end;
+        moved = true;
+      }
+    }
+    if (moved) {
+      void this.#persist().catch((err: unknown) => this.#log.error({ err }, 'checkpoint write failed'));
+    }
+    this.#pump();
+  }
+
+  #persist(): Promise<void> {
+    return this.#reader.commit(
+      { telemetrySeq: this.#committedSeq, alertIndex: this.#committedAlertIndex },
+      this.#telemetryInFlight.map((b) => b.end),
+    );
+  }
+
+  #dropInvalid(kind: InFlight['kind'], id: number): void {
+    this.#metrics.invalidDropped.inc({ kind });
+    this.#log.error({ kind, id }, 'outbox record fails validation; skipped');
+  }
+
+  #armLinger(atMs: number): void {
+    if (this.#lingerTimer && atMs === this.#lingerAtMs) return;
+    this.#clearLinger();
+    this.#lingerAtMs = atMs;
+    const delay = Math.max(0, atMs - this.#deps.clock.nowMs());
+    this.#lingerTimer = setTimeout(() => {
+      this.#lingerTimer = undefined;
+      this.#pump();
+    }, delay);
+  }
+
+  #clearLinger(): void {
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+    this.#lingerAtMs = Number.POSITIVE_INFINITY;
+  }
+
+  #drained(): boolean {
+    const end = this.#reader.durableEnd();
+    return (
+      !this.#pumping &&
+      this.#telemetryInFlight.length === 0 &&
+      this.#alertsInFlight.length === 0 &&
+      this.#pending.count === 0 &&
+      this.#readSeq >= end.telemetrySeq &&
+      this.#readAlertIndex >= end.alertIndex
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#unsubscribe?.();
+    this.#clearLinger();
+    const deadline = this.#config.stopTimeoutMs;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, deadline);
+      this.#onProgress = () => {
+        if (this.#drained()) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      this.#pump();
+    });
+    this.#onProgress = undefined;
+    const drained = this.#drained();
+    this.#aborted = true;
+    for (const s of [...this.#sleepers]) s.wake();
+    this.#clearLinger();
+    await this.#persist().catch((err: unknown) => this.#log.error({ err }, 'final checkpoint write failed'));
+    this.#metrics.unregister();
+    this.#log.info(
+      { drained, committedSeq: this.#committedSeq, committedAlertIndex: this.#committedAlertIndex },
+      drained ? 'forwarder stopped, everything sent' : 'forwarder stopped with a backlog left on disk',
+    );
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`publish not acknowledged within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
