@@ -1,0 +1,156 @@
+/**
+ * Builds the functions' deployable source: one esbuild ESM bundle of `cloud/src/index.ts`
+ * (our TypeScript, @edgeflow/shared and pure-JS dependencies inlined) next to a package.json
+ * that names it `main` and lists the packages that must stay external, pinned to the versions
+ * installed here. Cloud Build's Node buildpack runs `npm install` on that package.json, so
+ * what deploys is what the tests ran against.
+ *
+ * Why some packages stay external:
+ * - `@google-cloud/functions-framework`: the functions register in its module-level registry
+ *   and the framework's own runner looks them up there; an inlined copy would be a second,
+ *   empty registry.
+ * - the other `@google-cloud/*` SDKs: google-gax reads its .proto files from disk relative
+ *   to `__dirname`, which a bundle does not carry.
+ * - `cbor-extract`: a native addon (optional for cbor-x, which falls back to pure JS).
+ *
+ * Runs while the Pulumi program loads, on the deployer's machine; never at resource time.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+
+export const DEFAULT_EXTERNAL: readonly string[] = ['@google-cloud/*', 'cbor-extract'];
+
+export interface BundleOptions {
+  /** The module that imports every function module (absolute path). */
+  readonly entry: string;
+  /** Emptied and refilled with `index.mjs` and `package.json`. */
+  readonly outDir: string;
+  /** Package names (or `@scope/*`) kept out of the bundle; defaults to DEFAULT_EXTERNAL. */
+  readonly external?: readonly string[];
+}
+
+export interface FunctionBundle {
+  /** Directory ready to be archived and uploaded. */
+  readonly dir: string;
+  /** The package.json `main`. */
+  readonly main: string;
+  /** External packages the bundle imports, pinned to the installed versions. */
+  readonly dependencies: Readonly<Record<string, string>>;
+  /** Hex SHA-256 over every file in `dir`: changes exactly when the deployable changes. */
+  readonly sha256: string;
+}
+
+export class BundleError extends Error {
+  readonly code = 'EDGEFLOW_INFRA_BUNDLE_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BundleError';
+  }
+}
+
+const MAIN = 'index.mjs';
+
+// An ESM bundle of CommonJS dependencies still calls require() and reads __dirname.
+const BANNER = [
+  "import { createRequire as __edgeflowCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __edgeflowFileURLToPath } from 'node:url';",
+  "import { dirname as __edgeflowDirname } from 'node:path';",
+  'const require = __edgeflowCreateRequire(import.meta.url);',
+  'const __filename = __edgeflowFileURLToPath(import.meta.url);',
+  'const __dirname = __edgeflowDirname(__filename);',
+].join('\n');
+
+export function bundleFunctions(options: BundleOptions): FunctionBundle {
+  const entry = resolve(options.entry);
+  const outDir = resolve(options.outDir);
+  const external = [...(options.external ?? DEFAULT_EXTERNAL)];
+  if (!existsSync(entry)) {
+    throw new BundleError(
+      `function entry ${entry} does not exist; the functions are built from cloud/src/index.ts`,
+    );
+  }
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+
+  let result: ReturnType<typeof buildSync>;
+  try {
+    result = buildSync({
+      entryPoints: [entry],
+      outfile: join(outDir, MAIN),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      external,
+      banner: { js: BANNER },
+      metafile: true,
+      sourcemap: 'linked',
+      // Reproducible output: the object name is derived from the content hash.
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+  } catch (err) {
+    throw new BundleError(`bundling ${entry} failed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+
+  const imported = new Set<string>();
+  for (const output of Object.values(result.metafile?.outputs ?? {})) {
+    for (const imp of output.imports) if (imp.external) imported.add(packageName(imp.path));
+  }
+  const dependencies: Record<string, string> = {};
+  for (const name of [...imported].filter((n) => !n.startsWith('node:')).sort()) {
+    const version = installedVersion(name, dirname(entry));
+    if (version !== undefined) dependencies[name] = version;
+  }
+  const manifest = {
+    name: 'edgeflow-functions',
+    version: '0.0.0',
+    private: true,
+    type: 'module',
+    main: MAIN,
+    engines: { node: '>=24' },
+    dependencies,
+  };
+  writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { dir: outDir, main: MAIN, dependencies, sha256: hashDir(outDir) };
+}
+
+/** `@scope/pkg/sub/path` -> `@scope/pkg`; `pkg/sub` -> `pkg`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+/** Packages the bundle may import but runs without (cbor-x falls back to pure JS). */
+const OPTIONAL_EXTERNAL = new Set(['cbor-extract']);
+
+/** Node's lookup order, by hand: package.json is often not in a package's `exports`. */
+function installedVersion(name: string, fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(manifest)) {
+      const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version;
+      if (typeof version === 'string') return version;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  if (OPTIONAL_EXTERNAL.has(name)) return undefined;
+  throw new BundleError(`external package ${name} is imported by the bundle but not installed (npm install)`);
+}
+
+function hashDir(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d).sort()) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(relative(dir, path)).update('\u0000').update(readFileSync(path)).update('\u0000');
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}

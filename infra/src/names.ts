@@ -1,0 +1,47 @@
+/**
+ * Physical names of what the program creates, in one place: the tests, the README and the
+ * monitoring filters all refer to the same strings.
+ */
+import { createHash } from 'node:crypto';
+import type { FunctionName } from '@edgeflow/shared';
+
+export const FUNCTION_NAMES: readonly FunctionName[] = ['ingest', 'notify', 'triage'];
+
+/**
+ * Cloud Run functions name; the 2nd gen function's Cloud Run service carries the same name,
+ * which the error-rate alert filters on.
+ */
+export function functionName(fn: FunctionName): string {
+  return `edgeflow-${fn}`;
+}
+
+/** Service account ids: 6-30 chars, `^[a-z]([-a-z0-9]*[a-z0-9])$`. */
+export const ACCOUNT_IDS = {
+  invoker: 'edgeflow-push-invoker',
+  build: 'edgeflow-fn-build',
+  runtime: (fn: FunctionName): string => `edgeflow-fn-${fn}`,
+} as const;
+
+/**
+ * A gateway's service account id. Gateway ids allow 63 chars, account ids only 30, so long
+ * ids are cut and suffixed with a hash of the full id: stable across runs, unique in practice
+ * (config validation rejects the rare collision).
+ */
+export function gatewayAccountId(gatewayId: string): string {
+  const prefix = 'gw-';
+  if (prefix.length + gatewayId.length <= 30 && !gatewayId.endsWith('-')) return `${prefix}${gatewayId}`;
+  const hash = createHash('sha256').update(gatewayId).digest('hex').slice(0, 6);
+  const head = gatewayId.slice(0, 30 - prefix.length - hash.length - 1).replace(/-+$/, '');
+  return `${prefix}${head}-${hash}`;
+}
+
+/** Firestore collections the indexes and TTL policy apply to (see cloud/src/adapters/firestore). */
+export const COLLECTIONS = {
+  /** Time-bucket documents of readings; carries the `expireAt` TTL field. */
+  readings: 'readings',
+  alerts: 'alerts',
+  deadLetters: 'deadLetters',
+} as const;
+
+/** The readings' expiry field the TTL policy deletes on. */
+export const EXPIRY_FIELD = 'expireAt';
