@@ -1,0 +1,39 @@
+/**
+ * Who may publish and subscribe where. Pure, so the policy is tested without a broker.
+ *
+ *   device     publish  sensors/<id> and sensors/<id>/...
+ *              subscribe commands/<id>, commands/<id>/... and alerts/...
+ *   operator   publish  commands/...          subscribe  anything
+ *   anonymous  (dev-only flag) publish sensors/... and commands/..., subscribe anything
+ *
+ * Nobody but the gateway itself publishes alerts/... (local actuators trust that topic), and
+ * no client publishes `$` topics. Filters are compared level by level, so a wildcard in a
+ * fixed level (`commands/+/#`, `sensors/#`) never widens a device's rights.
+ */
+import type { Identity } from '../registry/authenticator.ts';
+
+export function canPublish(identity: Identity, topic: string): boolean {
+  switch (identity.role) {
+    case 'device':
+      return isUnder(topic, 'sensors', identity.id);
+    case 'operator':
+      return topic.startsWith('commands/') && topic.length > 'commands/'.length;
+    case 'anonymous':
+      return topic.startsWith('sensors/') || topic.startsWith('commands/');
+  }
+}
+
+export function canSubscribe(identity: Identity, filter: string): boolean {
+  if (identity.role !== 'device') return true;
+  if (filter === 'alerts' || filter.startsWith('alerts/')) return true;
+  return isUnder(filter, 'commands', identity.id);
+}
+
+/** `root/id` exactly, or `root/id/...`, with `id` a literal level (no wildcard can match it). */
+function isUnder(topic: string, root: string, id: string): boolean {
+  const prefixLength = root.length + 1 + id.length;
+  if (topic.length < prefixLength) return false;
+  if (!topic.startsWith(root) || topic.charCodeAt(root.length) !== 47 /* / */) return false;
+  if (topic.slice(root.length + 1, prefixLength) !== id) return false;
+  return topic.length === prefixLength || topic.charCodeAt(prefixLength) === 47;
+}

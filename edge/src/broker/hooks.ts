@@ -1,0 +1,167 @@
+/**
+ * The broker's policy, as aedes hooks with safe defaults: every CONNECT is authenticated
+ * (anonymous only behind the dev flag), every PUBLISH and SUBSCRIBE is checked against the
+ * client's role (acl.ts), every refusal is counted and logged at a bounded rate, and every
+ * client's deliveries are bounded (slow-clients.ts). Identity lives on the client object
+ * under a symbol, set once at CONNECT.
+ */
+import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import { EdgeError, EdgeErrorCodes } from '../errors.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { AuthRefusalReason, BrokerMetrics } from '../ops/metrics.ts';
+import type { TokenBucket } from '../ops/rate-limit.ts';
+import type { Authenticator, Identity } from '../registry/authenticator.ts';
+import { canPublish, canSubscribe } from './acl.ts';
+import { guardDelivery, type SlowClientOptions } from './slow-clients.ts';
+
+const IDENTITY: unique symbol = Symbol('edgeflow.identity');
+type IdentifiedClient = Client & { [IDENTITY]?: Identity };
+
+export function identityOf(client: Client | null): Identity | undefined {
+  return client ? (client as IdentifiedClient)[IDENTITY] : undefined;
+}
+
+export interface BrokerHookDeps {
+  readonly authenticator: Authenticator;
+  readonly ingest: Ingest;
+  readonly metrics: BrokerMetrics;
+  readonly logger: Logger;
+  readonly slowClient: SlowClientOptions;
+  /** Bounds log lines about refusals (auth and ACL); counters see everything. */
+  readonly refusalLog: TokenBucket;
+}
+
+// MQTT 3.1.1 CONNACK return codes [MQTT-3.2.2.3].
+const SERVER_UNAVAILABLE = 3;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+function authError(reason: AuthRefusalReason): AuthenticateError {
+  const err = new Error(`connection refused: ${reason}`) as AuthenticateError;
+  (err as { returnCode: number }).returnCode =
+    reason === 'overloaded'
+      ? SERVER_UNAVAILABLE
+      : reason === 'anonymous'
+        ? NOT_AUTHORIZED
+        : BAD_USERNAME_OR_PASSWORD;
+  return err;
+}
+
+const PUBLISH_REFUSED = new EdgeError(EdgeErrorCodes.NOT_AUTHORIZED, 'publish not authorized');
+
+function isSensorsTopic(topic: string): boolean {
+  return topic.startsWith('sensors/');
+}
+
+/** A filter that can match sensors/...: live telemetry is delivered at QoS 0 (see below). */
+function mayMatchSensors(filter: string): boolean {
+  return (
+    filter === '#' ||
+    filter.startsWith('sensors/') ||
+    filter === 'sensors' ||
+    filter.startsWith('+/') ||
+    filter === '+'
+  );
+}
+
+export function createBrokerHooks(
+  deps: BrokerHookDeps,
+): Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>> {
+  const { authenticator, ingest, metrics, logger, refusalLog } = deps;
+  const slowClientEvents = {
+    onMessageDropped(): void {
+      metrics.subscriberMessagesDropped.inc();
+    },
+    onClientDropped(client: Client, queued: number, bufferedBytes: number): void {
+      metrics.slowClientDrops.inc();
+      logger.warn(
+        {
+          clientId: client.id,
+          user: identityOf(client)?.id,
+          queued,
+          bufferedBytes,
+          code: EdgeErrorCodes.SLOW_CLIENT,
+        },
+        'slow subscriber dropped: socket undrained past timeout',
+      );
+    },
+  };
+
+  const logRefusal = (fields: Record<string, unknown>, msg: string): void => {
+    const suppressed = refusalLog.take();
+    if (suppressed >= 0) logger.warn({ ...fields, suppressed }, msg);
+  };
+
+  return {
+    preConnect(client, _packet, callback) {
+      // Before CONNECT is processed, hence before any SUBSCRIBE captures the deliver functions.
+      guardDelivery(client, deps.slowClient, slowClientEvents);
+      callback(null, true);
+    },
+
+    authenticate(client, username, password, callback) {
+      authenticator.authenticate(username, password).then(
+        (result) => {
+          if (typeof result === 'string') {
+            metrics.authRefusals.labels(result).inc();
+            logRefusal(
+              { reason: result, user: username?.slice(0, 64), clientId: client.id },
+              'connection refused',
+            );
+            callback(authError(result), false);
+            return;
+          }
+          (client as IdentifiedClient)[IDENTITY] = result;
+          callback(null, true);
+        },
+        (err: unknown) => {
+          logger.error({ err, user: username?.slice(0, 64) }, 'authentication failed unexpectedly');
+          callback(authError('overloaded'), false);
+        },
+      );
+    },
+
+    authorizePublish(client, packet: PublishPacket, callback) {
+      const identity = identityOf(client);
+      if (identity === undefined || !canPublish(identity, packet.topic)) {
+        metrics.aclRefusals.labels('publish').inc();
+        logRefusal(
+          { action: 'publish', topic: packet.topic.slice(0, 200), user: identity?.id, clientId: client?.id },
+          'publish refused',
+        );
+        // aedes closes the connection: 3.1.1 has no way to refuse a single PUBLISH.
+        callback(PUBLISH_REFUSED);
+        return;
+      }
+      if (isSensorsTopic(packet.topic)) {
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        ingest.onPublish(packet.topic, payload, packet.qos, (client as Client).id, callback);
+        return;
+      }
+      callback(null);
+    },
+
+    authorizeSubscribe(client, sub: Subscription, callback) {
+      const identity = identityOf(client);
+      if (identity === undefined || !canSubscribe(identity, sub.topic)) {
+        metrics.aclRefusals.labels('subscribe').inc();
+        logRefusal(
+          { action: 'subscribe', topic: sub.topic.slice(0, 200), user: identity?.id, clientId: client.id },
+          'subscribe refused',
+        );
+        // SUBACK 0x80 for this filter; the connection stays up [MQTT-3.9.3].
+        callback(null, null);
+        return;
+      }
+      // Live telemetry is granted QoS 0: a QoS 1 copy per reading would sit in aedes'
+      // unbounded per-session store for a persistent subscriber that is offline or slow.
+      // The durable path for readings is the outbox, not local subscriptions.
+      if (sub.qos > 0 && mayMatchSensors(sub.topic)) {
+        callback(null, { ...sub, qos: 0 });
+        return;
+      }
+      callback(null, sub);
+    },
+  };
+}

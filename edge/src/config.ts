@@ -1,0 +1,179 @@
+/**
+ * The gateway config: one YAML or JSON file plus `EDGEFLOW_GATEWAY_*` environment overrides
+ * (`EDGEFLOW_GATEWAY_MQTT__PORT=1884`), validated once at start-up with one error listing
+ * every problem, then frozen. The `outbox` and `forwarder` sections are owned by those
+ * modules; they are validated here with their schemas so an operator sees every problem in
+ * one go. See edge/gateway.example.yaml for a commented example.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  buildConfig,
+  DEFAULT_RULES,
+  DeviceIdSchema,
+  EdgeflowError,
+  ErrorCodes,
+  GatewayIdSchema,
+  type Problem,
+  RuleSetSchema,
+  validateRules,
+} from '@edgeflow/shared';
+import Type, { type Static } from 'typebox';
+import { parse as parseYaml } from 'yaml';
+import { ForwarderConfigSchema } from './forwarder/config.ts';
+import { OutboxConfigSchema } from './outbox/config.ts';
+import { CredentialSchema } from './registry/store.ts';
+
+export const ENV_PREFIX = 'EDGEFLOW_GATEWAY_';
+
+const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65_535, default: fallback });
+
+export const GatewayConfigSchema = Type.Object(
+  {
+    gatewayId: GatewayIdSchema,
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+    mqtt: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '0.0.0.0' }),
+        port: Port(1883),
+        tls: Type.Optional(
+          Type.Object(
+            {
+              port: Port(8883),
+              certFile: Type.String({ minLength: 1 }),
+              keyFile: Type.String({ minLength: 1 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        /** Per-subscriber delivery bounds; see broker/slow-clients.ts. */
+        slowClient: Type.Object(
+          {
+            maxQueuedMessages: Type.Integer({ minimum: 1, default: 1000 }),
+            maxBufferedBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+            undrainedTimeoutMs: Type.Integer({ minimum: 10, default: 5000 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        /** Concurrent scrypt verifications; CONNECTs beyond get "server unavailable". */
+        maxConcurrentAuth: Type.Integer({ minimum: 1, default: 64 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Dev only: accept clients without credentials (logged loudly at start-up). */
+    allowAnonymous: Type.Boolean({ default: false }),
+    registryFile: Type.String({ minLength: 1 }),
+    /** How often the registry file is checked for changes made by `devices add/remove`. */
+    registryPollMs: Type.Integer({ minimum: 100, default: 2000 }),
+    /** Operator accounts kept in the config rather than the registry (hash made by `devices hash`). */
+    operators: Type.Record(DeviceIdSchema, CredentialSchema, { default: {} }),
+    rules: Type.Object(
+      {
+        /** Rules per metric for every device; the shared fleet defaults when absent. */
+        defaults: Type.Optional(RuleSetSchema),
+        /** Per-device overrides, merged over the defaults by rule id. */
+        devices: Type.Record(DeviceIdSchema, RuleSetSchema, { default: {} }),
+        /** Staleness is evaluated on this tick. */
+        tickMs: Type.Integer({ minimum: 10, default: 1000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    ingest: Type.Object(
+      {
+        maxPayloadBytes: Type.Integer({ minimum: 16, maximum: 1024 * 1024, default: 4096 }),
+        maxFutureSkewMs: Type.Integer({ minimum: 0, default: 5 * 60_000 }),
+        maxPastAgeMs: Type.Integer({ minimum: 0, default: 7 * 24 * 3_600_000 }),
+        maxMetricsPerMessage: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
+        /** Log lines per second about rejected input (the counters count everything). */
+        rejectLogPerSec: Type.Number({ minimum: 0, default: 5 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Port(9464),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    outbox: OutboxConfigSchema,
+    forwarder: ForwarderConfigSchema,
+  },
+  { additionalProperties: false },
+);
+export type GatewayConfig = Readonly<Static<typeof GatewayConfigSchema>>;
+
+/** Validates a parsed config object (plus env overrides); throws one EDGEFLOW_CONFIG_INVALID. */
+export function gatewayConfigFrom(
+  file: unknown,
+  env: Readonly<Record<string, string | undefined>> = {},
+  source?: string,
+): GatewayConfig {
+  const config = buildConfig({ schema: GatewayConfigSchema, file, env, envPrefix: ENV_PREFIX, source });
+  // Rule meaning (a clear band on the wrong side, a hold in seconds) is beyond the schema.
+  const problems: Problem[] = [];
+  collectRuleProblems(config.rules.defaults, '/rules/defaults', problems);
+  for (const [device, set] of Object.entries(config.rules.devices)) {
+    collectRuleProblems(set, `/rules/devices/${device}`, problems);
+  }
+  if (config.mqtt.tls && config.mqtt.tls.port === config.mqtt.port && config.mqtt.port !== 0) {
+    problems.push({ path: '/mqtt/tls/port', message: 'must differ from /mqtt/port' });
+  }
+  if (problems.length > 0) {
+    const where = source ? ` (${source})` : '';
+    throw new EdgeflowError(
+      ErrorCodes.CONFIG_INVALID,
+      `invalid config${where}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+      { problems },
+    );
+  }
+  return config;
+}
+
+/** Reads a YAML or JSON file (YAML is a superset of JSON) and validates it with `env`. */
+export function loadGatewayConfig(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new EdgeflowError(ErrorCodes.CONFIG_INVALID, `cannot read config file ${path}`, { cause: err });
+  }
+  let file: unknown;
+  try {
+    file = parseYaml(text);
+  } catch (err) {
+    throw new EdgeflowError(
+      ErrorCodes.CONFIG_INVALID,
+      `config file ${path} is not YAML/JSON: ${String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return gatewayConfigFrom(file, env, path);
+}
+
+/** The rule set in force: the configured defaults, or the shared fleet defaults. */
+export function effectiveDefaultRules(config: GatewayConfig) {
+  return config.rules.defaults ?? DEFAULT_RULES;
+}
+
+function collectRuleProblems(set: unknown, path: string, problems: Problem[]): void {
+  if (set === undefined) return;
+  try {
+    validateRules(set as Static<typeof RuleSetSchema>);
+  } catch (err) {
+    if (err instanceof EdgeflowError) {
+      for (const p of err.problems)
+        problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
+      if (err.problems.length === 0) problems.push({ path, message: err.message });
+    } else {
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The gateway's own error codes, beside the shared ones. Every error the broker side raises
+ * on purpose carries one of these, so logs and metrics key on a stable code.
+ */
+import { EdgeflowError, type ErrorCode } from '@edgeflow/shared';
+
+export const EdgeErrorCodes = {
+  /** The device registry file is unreadable or malformed. */
+  REGISTRY_INVALID: 'EDGEFLOW_EDGE_REGISTRY_INVALID',
+  /** A registry operation named a device that is (or is not) there. */
+  REGISTRY_CONFLICT: 'EDGEFLOW_EDGE_REGISTRY_CONFLICT',
+  /** A client tried to publish or subscribe outside what its role allows. */
+  NOT_AUTHORIZED: 'EDGEFLOW_EDGE_NOT_AUTHORIZED',
+  /** A subscriber stayed undrained past its timeout and was dropped. */
+  SLOW_CLIENT: 'EDGEFLOW_EDGE_SLOW_CLIENT',
+  /** A file named in the config (TLS cert/key, registry) could not be read. */
+  FILE_UNREADABLE: 'EDGEFLOW_EDGE_FILE_UNREADABLE',
+} as const;
+
+export type EdgeErrorCode = (typeof EdgeErrorCodes)[keyof typeof EdgeErrorCodes];
+
+export class EdgeError extends EdgeflowError {
+  constructor(code: EdgeErrorCode, message: string, options?: { cause?: unknown }) {
+    // EdgeflowError types its code as the shared union; the gateway's codes share the prefix
+    // and the class, so callers use one `isEdgeflowError` test for both.
+    super(code as unknown as ErrorCode, message, options);
+    this.name = 'EdgeError';
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The broker side of the gateway, assembled from its ports: broker + hooks, ingest, local
+ * rules, registry, ops HTTP. The outbox (and the forwarder reading it) are built by main.ts
+ * and passed in, so tests run this with a fake outbox whose durability they control.
+ */
+import type { AddressInfo } from 'node:net';
+import { type AlertEvent, type Clock, type Reading, RuleEngine } from '@edgeflow/shared';
+import type { Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createBrokerHooks, identityOf } from './broker/hooks.ts';
+import { type RunningBroker, startBroker } from './broker/server.ts';
+import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
+import { Ingest } from './ingest/ingest.ts';
+import type { UnsequencedReading } from './ingest/types.ts';
+import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts';
+import { createBrokerMetrics } from './ops/metrics.ts';
+import { TokenBucket } from './ops/rate-limit.ts';
+import { loadAccounts, watchRegistryFile } from './registry/accounts.ts';
+import { type Account, Authenticator } from './registry/authenticator.ts';
+import { alertTopic, LocalRules, type RuleEvaluator, ruleResolver } from './rules/local-rules.ts';
+
+/** The outbox's write side (edge/src/outbox/types.ts `Outbox`), as the broker side uses it. */
+export interface GatewayOutbox {
+  appendReadings(readings: readonly UnsequencedReading[], onDurable: (err: Error | null) => void): Reading[];
+  appendAlert(alert: AlertEvent, onDurable: (err: Error | null) => void): void;
+  stats(): { records: number; bytes: number; oldestAgeMs: number; evictedReadings: number; nextSeq: number };
+}
+
+export interface GatewayPorts {
+  readonly outbox: GatewayOutbox;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Defaults to the shared RuleEngine over the configured rules. */
+  readonly rules?: RuleEvaluator;
+  /** Extra fields for /healthz (e.g. forwarder state). */
+  readonly health?: () => Record<string, unknown>;
+}
+
+export interface RunningGateway {
+  readonly mqtt: AddressInfo;
+  readonly mqtts: AddressInfo | undefined;
+  readonly http: AddressInfo;
+  readonly broker: RunningBroker;
+  /** Re-reads the registry now (also done on file change). */
+  reloadRegistry(): Promise<void>;
+  /** Stops accepting, disconnects clients, stops the tick and the HTTP server. */
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig, ports: GatewayPorts): Promise<RunningGateway> {
+  const { outbox, clock, logger, registry } = ports;
+  if (config.allowAnonymous) {
+    logger.warn(
+      { allowAnonymous: true },
+      '!!! ANONYMOUS MQTT CLIENTS ARE ALLOWED (dev-only flag): any client may publish sensors/... and subscribe to everything. Never enable this on a real site. !!!',
+    );
+  }
+
+  const authenticator = new Authenticator({
+    allowAnonymous: config.allowAnonymous,
+    maxConcurrentVerifications: config.mqtt.maxConcurrentAuth,
+  });
+  let accounts: ReadonlyMap<string, Account> = await loadAccounts(config.registryFile, config.operators);
+  authenticator.setAccounts(accounts);
+  logger.info({ registryFile: config.registryFile, accounts: accounts.size }, 'device registry loaded');
+
+  let broker: RunningBroker | undefined;
+  const metrics = createBrokerMetrics(registry, () => broker?.aedes.connectedClients ?? 0);
+  const rejectLog = new TokenBucket(
+    clock,
+    config.ingest.rejectLogPerSec,
+    Math.max(1, config.ingest.rejectLogPerSec * 2),
+  );
+
+  // Retained payload = the transition plus the rules currently raised on the series, so a
+  // panel connecting later sees the full current state even with several rules per metric.
+  const raised = new Map<string, Set<string>>();
+  const onAlertDurable = (err: Error | null): void => {
+    if (err) logger.error({ err }, 'alert could not be made durable in the outbox');
+  };
+  const onAlertPublished = (err?: Error): void => {
+    if (err) logger.error({ err }, 'alert could not be published on the local broker');
+  };
+  const emitAlert = (alert: AlertEvent): void => {
+    metrics.alerts.labels(alert.kind).inc();
+    const topic = alertTopic(alert);
+    let active = raised.get(topic);
+    if (active === undefined) {
+      active = new Set();
+      raised.set(topic, active);
+    }
+    if (alert.kind === 'raised') active.add(alert.ruleId);
+    else active.delete(alert.ruleId);
+    const payload = Buffer.from(JSON.stringify({ ...alert, active: [...active] }));
+    broker?.publish({ topic, payload, qos: 1, retain: true }, onAlertPublished);
+    outbox.appendAlert(alert, onAlertDurable);
+    logger.info(
+      {
+        alertId: alert.alertId,
+        kind: alert.kind,
+        deviceId: alert.deviceId,
+        metric: alert.metric,
+        ruleId: alert.ruleId,
+      },
+      'alert transition',
+    );
+  };
+  const engine =
+    ports.rules ??
+    new RuleEngine({
+      rulesFor: ruleResolver(effectiveDefaultRules(config), config.rules.devices),
+      source: 'edge',
+      gatewayId: config.gatewayId,
+    });
+  const localRules = new LocalRules(engine, emitAlert);
+
+  const ingest = new Ingest({
+    sink: outbox,
+    clock,
+    limits: config.ingest,
+    metrics,
+    logger,
+    rejectLog,
+    onReadings: (readings) => localRules.onReadings(readings),
+  });
+  const hooks = createBrokerHooks({
+    authenticator,
+    ingest,
+    metrics,
+    logger,
+    slowClient: config.mqtt.slowClient,
+    refusalLog: new TokenBucket(clock, 5, 10),
+  });
+  broker = await startBroker(
+    {
+      host: config.mqtt.host,
+      port: config.mqtt.port,
+      tls: config.mqtt.tls,
+      drainTimeoutMs: config.mqtt.slowClient.undrainedTimeoutMs * 2,
+    },
+    hooks,
+    logger,
+  );
+  const running = broker;
+
+  const tick = setInterval(() => localRules.tick(clock.nowMs()), config.rules.tickMs);
+  tick.unref();
+
+  const reloadRegistry = async (): Promise<void> => {
+    try {
+      accounts = await loadAccounts(config.registryFile, config.operators, accounts);
+    } catch (err) {
+      logger.error({ err }, 'device registry reload failed; keeping the previous accounts');
+      return;
+    }
+    authenticator.setAccounts(accounts);
+    // Devices removed (or whose role changed) lose their live connection too.
+    let dropped = 0;
+    const clients = (running.aedes as unknown as { clients: Record<string, Client> }).clients;
+    for (const client of Object.values(clients)) {
+      const identity = identityOf(client);
+      if (identity && !authenticator.stillValid(identity)) {
+        dropped++;
+        client.close();
+      }
+    }
+    logger.info({ accounts: accounts.size, disconnected: dropped }, 'device registry reloaded');
+  };
+  const stopWatching = watchRegistryFile(config.registryFile, config.registryPollMs, () => {
+    void reloadRegistry();
+  });
+
+  let listening = true;
+  const health = (): HealthReport => {
+    const stats = outbox.stats();
+    return {
+      ok: listening,
+      gatewayId: config.gatewayId,
+      connectedClients: running.aedes.connectedClients,
+      outbox: stats,
+      ...ports.health?.(),
+    };
+  };
+  let ops: OpsServer;
+  try {
+    ops = await startOpsServer(config.http, registry, health);
+  } catch (err) {
+    clearInterval(tick);
+    stopWatching();
+    await running.close();
+    throw err;
+  }
+
+  return {
+    mqtt: running.tcp,
+    mqtts: running.tls,
+    http: ops.address,
+    broker: running,
+    reloadRegistry,
+    async stop() {
+      listening = false;
+      clearInterval(tick);
+      stopWatching();
+      await running.close();
+      await ops.close();
+    },
+  };
+}
