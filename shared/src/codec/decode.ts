@@ -201,6 +201,10 @@ function decodeColumns(
   floats: Uint8Array,
 ): Reading[] {
   const n = header.readingCount;
+  const floatCount = scanSeries(s, n, devices.length, metrics.length);
+  if (floats.length < floatCount * 8 || ints.length < n - floatCount) {
+    fail(ErrorCodes.CODEC_COUNT_MISMATCH, 'a value column holds fewer values than the series counts declare');
+  }
   const firstSeq = header.firstSeq;
   const lastSeq = header.lastSeq;
   const range = n === 0 ? 0 : lastSeq - firstSeq + 1;
@@ -226,19 +230,12 @@ function decodeColumns(
   let prevS0 = firstSeq;
   let prevSInterval = 0;
   while (!sr.atEnd) {
+    // scanSeries vetted every header, so these reads cannot fail or point outside the dictionaries.
     const deviceIdx = sr.readUnsigned();
     const key = sr.readUnsigned();
     const count = sr.readUnsigned();
-    if (sr.failed !== 0) fail(ErrorCodes.CODEC_MALFORMED, 'series column ends inside a series header');
     const metricIdx = Math.floor(key / RES_CODE_SLOTS);
     const code = key % RES_CODE_SLOTS;
-    if (deviceIdx >= devices.length || metricIdx >= metrics.length) {
-      fail(ErrorCodes.CODEC_MALFORMED, 'series refers to a dictionary entry that does not exist');
-    }
-    if (code > MAX_DECIMALS + 1) fail(ErrorCodes.CODEC_MALFORMED, `unknown resolution code ${code}`);
-    if (count === 0 || count > n - filled) {
-      fail(ErrorCodes.CODEC_COUNT_MISMATCH, `series counts exceed the declared ${n} readings`);
-    }
     const deviceId = devices[deviceIdx]!;
     const metric = metrics[metricIdx]!;
     const scale = code === FLOAT_CODE ? 1 : 10 ** (code - 1);
@@ -310,6 +307,35 @@ function decodeColumns(
     fail(ErrorCodes.CODEC_MALFORMED, 'seq range in the header does not match the readings');
   }
   return readings;
+}
+
+/**
+ * Vets the series column before any reading is built: every header complete, in dictionary
+ * range, with a known resolution and a count >= 1, the counts summing to `n`. Returns how
+ * many readings use the float column.
+ */
+function scanSeries(s: Uint8Array, n: number, deviceCount: number, metricCount: number): number {
+  const sr = new ColumnReader(s);
+  let total = 0;
+  let floatCount = 0;
+  while (!sr.atEnd) {
+    const deviceIdx = sr.readUnsigned();
+    const key = sr.readUnsigned();
+    const count = sr.readUnsigned();
+    if (sr.failed !== 0) fail(ErrorCodes.CODEC_MALFORMED, 'series column ends inside a series header');
+    if (deviceIdx >= deviceCount || Math.floor(key / RES_CODE_SLOTS) >= metricCount) {
+      fail(ErrorCodes.CODEC_MALFORMED, 'series refers to a dictionary entry that does not exist');
+    }
+    const code = key % RES_CODE_SLOTS;
+    if (code > MAX_DECIMALS + 1) fail(ErrorCodes.CODEC_MALFORMED, `unknown resolution code ${code}`);
+    if (count === 0) fail(ErrorCodes.CODEC_MALFORMED, 'empty series');
+    total += count;
+    if (total > n) fail(ErrorCodes.CODEC_COUNT_MISMATCH, `series hold more than the declared ${n} readings`);
+    if (code === FLOAT_CODE) floatCount += count;
+  }
+  if (total !== n)
+    fail(ErrorCodes.CODEC_COUNT_MISMATCH, `series hold ${total} readings, header declares ${n}`);
+  return floatCount;
 }
 
 function compact(slots: readonly (Reading | undefined)[], n: number): Reading[] {

@@ -2,7 +2,7 @@
  * Column packing: LEB128 varints (unsigned, and zigzag for signed values) and float64s in a
  * growable byte buffer, and a cursor that reads them back from untrusted bytes.
  *
- * Every value is a JS number holding an integer in [-2^53, 2^53]. Zigzag maps a signed v
+ * Every value is a JS number holding an integer in [-2^53, 2^53 - 1]. Zigzag maps a signed v
  * to 2v (v >= 0) or -2v-1 (v < 0); doubling a 53-bit magnitude is not exact in a double, so
  * the writer never forms that product: the first byte carries the sign bit and the low six
  * bits of |v| (or of -v-1), later bytes carry the rest in 7-bit groups. The bytes are exactly
@@ -35,7 +35,7 @@ export class ByteWriter {
     this.#view = new DataView(next.buffer);
   }
 
-  /** Unsigned LEB128 of a non-negative integer <= 2^53. */
+  /** Unsigned LEB128 of a non-negative safe integer (< 2^53). */
   writeUnsigned(value: number): void {
     this.#ensure(MAX_VARINT_BYTES);
     const buf = this.#buf;
@@ -130,7 +130,8 @@ export class ColumnReader {
       mult *= 128;
     }
     this.pos = pos;
-    return value > TWO_POW_53 ? this.#fail(READ_TOO_LONG) : value;
+    // Rounding is monotone, so any true value >= 2^53 computes as >= 2^53 and is refused.
+    return value >= TWO_POW_53 ? this.#fail(READ_TOO_LONG) : value;
   }
 
   readSigned(): number {
