@@ -11,25 +11,14 @@ import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.
 import { FirestoreProfileStore } from '../../adapters/firestore/profiles.ts';
 import { FirestoreReadingStore } from '../../adapters/firestore/readings.ts';
 import { PubSubAlertBus } from '../../adapters/pubsub/alert-bus.ts';
+import { type MessagePublishedData, toPubSubMessage } from '../../adapters/pubsub/cloud-event.ts';
 import { createLogger, withTrace } from '../../logging.ts';
 import { ingestConfigFromEnv } from './config.ts';
-import { type IngestMessage, Ingestor } from './ingest.ts';
+import { Ingestor } from './ingest.ts';
 import { ProfileCache } from './profile-cache.ts';
 import { sharedRuleStepper } from './rules.ts';
 
 export const INGEST_FUNCTION = 'ingest';
-
-/** The Pub/Sub CloudEvent payload (google.cloud.pubsub.topic.v1.messagePublished). */
-export interface MessagePublishedData {
-  message?: {
-    data?: string;
-    attributes?: Record<string, string>;
-    messageId?: string;
-    publishTime?: string;
-  };
-  subscription?: string;
-  deliveryAttempt?: number;
-}
 
 export interface IngestRuntime {
   readonly ingestor: Ingestor;
@@ -71,24 +60,9 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
   return runtime;
 }
 
-/** Converts the CloudEvent payload to an IngestMessage. */
-export function toIngestMessage(id: string, data: MessagePublishedData | undefined): IngestMessage {
-  // No message at all becomes an empty payload, which ingest dead-letters (never redelivered).
-  const m = data?.message ?? {};
-  const publishTimeMs = m.publishTime ? Date.parse(m.publishTime) : Number.NaN;
-  return {
-    data: Buffer.from(m.data ?? '', 'base64'),
-    attributes: m.attributes ?? {},
-    messageId: m.messageId ?? id,
-    publishTimeMs: Number.isFinite(publishTimeMs) ? publishTimeMs : undefined,
-    deliveryAttempt: data?.deliveryAttempt,
-    subscription: data?.subscription,
-  };
-}
-
 export async function handleIngestEvent(event: functions.CloudEvent<MessagePublishedData>): Promise<void> {
   const { ingestor, projectId } = ingestRuntime();
-  const msg = toIngestMessage(event.id, event.data);
+  const msg = toPubSubMessage(event.id, event.data);
   const traceparent = msg.attributes.traceparent ?? (event.traceparent as string | undefined);
   const log = withTrace(ingestor.deps.logger, projectId, traceparent);
   try {

@@ -47,7 +47,8 @@ export class ProfileCache {
     this.#options = options;
   }
 
-  async lookup(deviceIds: Iterable<string>, gatewayId: string): Promise<ProfileLookup> {
+  /** `gatewayId` undefined: look up only, report nothing (notify's use). */
+  async lookup(deviceIds: Iterable<string>, gatewayId: string | undefined): Promise<ProfileLookup> {
     const nowMs = this.#clock.nowMs();
     const profiles = new Map<string, DeviceProfile | undefined>();
     const missing: string[] = [];
@@ -65,6 +66,7 @@ export class ProfileCache {
       }
     }
     const newlyUnregistered: string[] = [];
+    if (gatewayId === undefined) return { profiles, newlyUnregistered };
     for (const [id, profile] of profiles) {
       if (profile === undefined && !this.#reported.has(id)) newlyUnregistered.push(id);
     }
