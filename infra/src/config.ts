@@ -18,6 +18,7 @@ import {
 } from '@edgeflow/shared';
 import * as pulumi from '@pulumi/pulumi';
 import Type, { type Static } from 'typebox';
+import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { gatewayAccountId } from './names.ts';
 
@@ -178,9 +179,15 @@ export function parseInfraConfig(raw: Readonly<Record<string, string | undefined
 function schemaProblems(value: unknown): Problem[] {
   const seen = new Set<string>();
   const out: Problem[] = [];
-  for (const p of checker.problems(value)) {
+  const raw = allSchemaProblems(value);
+  const unionPaths = new Set(
+    raw.filter((p) => p.message === 'must match a schema in anyOf').map((p) => p.path),
+  );
+  for (const p of raw) {
     // A property that additionalProperties forbids is reported twice; keep the readable one.
     if (p.message === 'schema is false') continue;
+    // A failed union of literals reports each literal, then the union: keep one line.
+    if (p.message === 'must be equal to constant' && unionPaths.has(p.path)) continue;
     let path = toConfigPath(p.path);
     let message = p.message;
     const missing = /^must have required properties (.+)$/.exec(message);
@@ -193,6 +200,7 @@ function schemaProblems(value: unknown): Problem[] {
       continue;
     }
     if (missing) message = `must have ${missing[1]}`;
+    if (message === 'must match a schema in anyOf') message = 'is not one of the allowed values';
     if (message === 'must not have additional properties') path = `${path} (unknown field)`;
     push({ path, message });
   }
@@ -203,6 +211,17 @@ function schemaProblems(value: unknown): Problem[] {
     if (seen.has(id)) return;
     seen.add(id);
     out.push(p);
+  }
+}
+
+/** TypeBox stops at 8 errors by default; an operator should see all of them in one go. */
+function allSchemaProblems(value: unknown): Problem[] {
+  const previous = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: 1000 });
+  try {
+    return checker.problems(value);
+  } finally {
+    Settings.Set({ maxErrors: previous });
   }
 }
 

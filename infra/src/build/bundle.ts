@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 
@@ -99,10 +100,11 @@ export function bundleFunctions(options: BundleOptions): FunctionBundle {
 
   const imported = new Set<string>();
   for (const output of Object.values(result.metafile?.outputs ?? {})) {
-    for (const imp of output.imports) if (imp.external) imported.add(packageName(imp.path));
+    for (const imp of output.imports)
+      if (imp.external && !isBuiltin(imp.path)) imported.add(packageName(imp.path));
   }
   const dependencies: Record<string, string> = {};
-  for (const name of [...imported].filter((n) => !n.startsWith('node:')).sort()) {
+  for (const name of [...imported].sort()) {
     const version = installedVersion(name, dirname(entry));
     if (version !== undefined) dependencies[name] = version;
   }
