@@ -5,7 +5,8 @@
  *
  * Environment overrides: `<PREFIX>MQTT__PORT=1884` sets `mqtt.port`; `__` separates levels
  * and `SNAKE_CASE` becomes `camelCase` (`OUTBOX__MAX_BYTES` -> `outbox.maxBytes`). Values
- * are parsed as JSON when they parse (numbers, booleans, arrays), otherwise kept as strings.
+ * are parsed as JSON when they parse (numbers, booleans, arrays), otherwise kept as strings;
+ * settings the schema declares as strings always keep the raw text.
  */
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
@@ -30,7 +31,9 @@ export function buildConfig<S extends TSchema>(options: BuildConfigOptions<S>): 
     problems.push({ path: '/', message: 'config file must hold an object' });
   }
   const merged = structuredClone(problems.length ? {} : fileValue) as Record<string, unknown>;
-  if (options.env && options.envPrefix) applyEnvOverrides(merged, options.env, options.envPrefix, problems);
+  if (options.env && options.envPrefix) {
+    applyEnvOverrides(merged, options.schema, options.env, options.envPrefix, problems);
+  }
   const withDefaults = Value.Default(options.schema, merged);
   problems.push(...compileChecker<Static<S>>(options.schema, 'config').problems(withDefaults));
   if (problems.length > 0) {
@@ -44,6 +47,7 @@ export function buildConfig<S extends TSchema>(options: BuildConfigOptions<S>): 
 
 function applyEnvOverrides(
   target: Record<string, unknown>,
+  schema: TSchema,
   env: Readonly<Record<string, string | undefined>>,
   prefix: string,
   problems: Problem[],
@@ -64,8 +68,25 @@ function applyEnvOverrides(
       if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
       node = node[key] as Record<string, unknown>;
     }
-    node[path[path.length - 1] as string] = parseEnvValue(raw);
+    // A string setting keeps the raw text: a password or id of digits must not become a number.
+    node[path[path.length - 1] as string] = isStringSchema(schemaAt(schema, path)) ? raw : parseEnvValue(raw);
   }
+}
+
+/** The sub-schema at `path` following object `properties`, or undefined when there is none. */
+function schemaAt(schema: unknown, path: readonly string[]): unknown {
+  let node = schema;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    const props = (node as { properties?: unknown }).properties;
+    if (typeof props !== 'object' || props === null || !Object.hasOwn(props, key)) return undefined;
+    node = (props as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function isStringSchema(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'string';
 }
 
 function parseEnvValue(raw: string): unknown {
