@@ -65,6 +65,28 @@ function mayMatchSensors(filter: string): boolean {
   );
 }
 
+interface ParsedPacket {
+  cmd: string;
+  subscriptions?: Array<{ topic: string; qos: number }>;
+}
+
+/**
+ * Rewrites SUBSCRIBE packets before aedes reads them so the SUBACK grants QoS 0 for filters
+ * that can match sensors/... (aedes fixes the granted QoS before calling authorizeSubscribe,
+ * so the downgrade there alone would deliver QoS 0 under a QoS 1 grant). Uses aedes'
+ * per-client packet parser, present in aedes 1.x; without it the downgrade in
+ * authorizeSubscribe still bounds delivery.
+ */
+function grantSensorsAtQoS0(client: Client): void {
+  const parser = (
+    client as unknown as { _parser?: { prependListener?: (e: string, l: (p: ParsedPacket) => void) => void } }
+  )._parser;
+  parser?.prependListener?.('packet', (packet) => {
+    if (packet.cmd !== 'subscribe' || !packet.subscriptions) return;
+    for (const sub of packet.subscriptions) if (sub.qos > 0 && mayMatchSensors(sub.topic)) sub.qos = 0;
+  });
+}
+
 export function createBrokerHooks(
   deps: BrokerHookDeps,
 ): Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>> {
@@ -97,6 +119,7 @@ export function createBrokerHooks(
     preConnect(client, _packet, callback) {
       // Before CONNECT is processed, hence before any SUBSCRIBE captures the deliver functions.
       guardDelivery(client, deps.slowClient, slowClientEvents);
+      grantSensorsAtQoS0(client);
       callback(null, true);
     },
 

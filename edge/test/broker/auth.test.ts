@@ -1,0 +1,70 @@
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closedWithin, startTestGateway, type TestGateway, writeTestRegistry } from '../helpers/gateway.ts';
+
+let gw: TestGateway | undefined;
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+});
+
+function connectError(url: string, options: mqtt.IClientOptions): Promise<string> {
+  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options }).then(
+    async (client) => {
+      await client.endAsync(true);
+      return 'connected';
+    },
+    (err: Error & { code?: number }) => `refused:${err.code}`,
+  );
+}
+
+describe('authentication over real TCP', () => {
+  it('accepts a registered device with its secret and refuses a wrong one, counting the refusal', async () => {
+    gw = await startTestGateway();
+    const client = await gw.connect('dev-a');
+    expect(client.connected).toBe(true);
+    // CONNACK 4: bad user name or password.
+    expect(await connectError(gw.url, { username: 'dev-a', password: 'not-the-secret' })).toBe('refused:4');
+    expect(await connectError(gw.url, { username: 'ghost', password: 'x' })).toBe('refused:4');
+    expect(await gw.metric('edgeflow_gateway_auth_refusals_total', { reason: 'bad_password' })).toBe(1);
+    expect(await gw.metric('edgeflow_gateway_auth_refusals_total', { reason: 'unknown_user' })).toBe(1);
+  });
+
+  it('a cached verification still refuses a different password', async () => {
+    gw = await startTestGateway();
+    await gw.connect('dev-a', { clientId: 'first' });
+    await gw.connect('dev-a', { clientId: 'second' });
+    expect(await connectError(gw.url, { username: 'dev-a', password: `${gw.secrets['dev-a']}x` })).toBe(
+      'refused:4',
+    );
+  });
+
+  it('refuses anonymous clients by default (CONNACK 5)', async () => {
+    gw = await startTestGateway();
+    expect(await connectError(gw.url, {})).toBe('refused:5');
+    expect(await gw.metric('edgeflow_gateway_auth_refusals_total', { reason: 'anonymous' })).toBe(1);
+  });
+
+  it('accepts anonymous clients only with the dev flag, and still checks given credentials', async () => {
+    gw = await startTestGateway({ config: { allowAnonymous: true } });
+    expect(await connectError(gw.url, {})).toBe('connected');
+    expect(await connectError(gw.url, { username: 'dev-a', password: 'wrong' })).toBe('refused:4');
+  });
+
+  it('picks up registry changes: a removed device is disconnected and refused, a new one accepted', async () => {
+    gw = await startTestGateway();
+    const client = await gw.connect('dev-a');
+    const newSecrets = await writeTestRegistry(gw.config.registryFile, {
+      'dev-b': 'device',
+      'dev-c': 'device',
+    });
+    await gw.gateway.reloadRegistry();
+    expect(await closedWithin(client, 3000)).toBe(true);
+    expect(await connectError(gw.url, { username: 'dev-a', password: gw.secrets['dev-a'] })).toBe(
+      'refused:4',
+    );
+    expect(await connectError(gw.url, { username: 'dev-c', password: newSecrets['dev-c'] })).toBe(
+      'connected',
+    );
+  });
+});
