@@ -224,7 +224,9 @@ export class RuleEngine {
   /** The rule list changed (new array): keep each surviving rule's state by id. */
   #rebind(series: Series, rules: readonly RuleSpec[]): void {
     const old = series.rules;
-    if (old.length === rules.length && old.every((r, i) => r === rules[i])) {
+    let same = old.length === rules.length;
+    for (let i = 0; same && i < old.length; i++) same = old[i] === rules[i];
+    if (same) {
       series.rules = rules;
       return;
     }

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AlertEvent, type Reading, RuleEngine, type RuleSpec } from '../../src/index.ts';
+import {
+  type AlertEvent,
+  type Reading,
+  RuleEngine,
+  type RuleSpec,
+  ruleStateChecker,
+} from '../../src/index.ts';
 import { type Input, run, T0 } from './helpers.ts';
 
 const SEED = 20_261_123;
@@ -112,7 +118,10 @@ describe('rule state machine properties', () => {
           for (const device of ['dev-0', 'dev-1']) {
             const ctx = { deviceId: device, metric: 'temperature', source: 'edge' as const };
             const own = byDevice(inputs, device);
-            const once = run(rule, own, ctx).events;
+            const { events: once, state } = run(rule, own, ctx);
+            // What the cloud stores in Firestore must survive JSON unchanged and stay valid.
+            expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+            expect(ruleStateChecker.problems(state)).toEqual([]);
             assertAlternates(once);
             if (once.some((e) => e.kind === 'cleared')) withClear++;
             const replayed = run(rule, withDuplicates(own, picks), ctx).events;
