@@ -163,14 +163,7 @@ function decodeUnguarded(bytes: Uint8Array, limits: DecodeLimits): TelemetryBatc
   const env = readEnvelope(bytes, limits.maxBytes ?? DEFAULT_MAX_BYTES);
   const header = readHeader(env, limits.maxReadings ?? DEFAULT_MAX_READINGS);
   const createdAtMs = field(env, KEY.createdAtMs);
-  if (
-    typeof createdAtMs !== 'number' ||
-    !Number.isInteger(createdAtMs) ||
-    createdAtMs < MIN_EVENT_TIME_MS ||
-    createdAtMs > MAX_EVENT_TIME_MS
-  ) {
-    fail(ErrorCodes.CODEC_MALFORMED, 'missing or invalid createdAtMs');
-  }
+  if (!isSequence(createdAtMs)) fail(ErrorCodes.CODEC_MALFORMED, 'missing or invalid createdAtMs');
   const devices = readIds(env, KEY.devices, 'device id', isDeviceId);
   const metrics = readIds(env, KEY.metrics, 'metric', isMetricName);
   const s = readColumn(env, KEY.series);

@@ -48,7 +48,9 @@ function isEventTime(value: unknown): value is number {
 
 export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}): Uint8Array {
   if (!isGatewayId(batch.gatewayId)) throw unencodable(`bad gatewayId ${JSON.stringify(batch.gatewayId)}`);
-  if (!isEventTime(batch.createdAtMs)) throw unencodable(`createdAtMs out of range: ${batch.createdAtMs}`);
+  // Any non-negative integer: a gateway whose clock is wrong must still be able to ship.
+  if (!isSequence(batch.createdAtMs))
+    throw unencodable(`createdAtMs must be a non-negative integer: ${batch.createdAtMs}`);
   const { readings, alerts } = batch;
   for (let i = 0; i < alerts.length; i++) {
     if (!alertEventChecker.check(alerts[i])) throw unencodable(`alert ${i} is not a valid AlertEvent`);

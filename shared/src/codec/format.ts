@@ -6,7 +6,7 @@
  * | V   | major version (uint). A decoder refuses a major it does not know.             |
  * | v   | minor version (uint). Minors only add keys; decoders ignore keys they lack.   |
  * | g   | gateway id                                                                    |
- * | c   | createdAtMs (integer, event-time range)                                       |
+ * | c   | createdAtMs (non-negative integer)                                            |
  * | n   | reading count                                                                 |
  * | f,l | smallest and largest seq in the batch (0, 0 when empty)                       |
  * | d   | device dictionary: array of device ids, each listed once                      |

@@ -3,7 +3,10 @@ import type { AlertEvent, Reading } from '../contracts.ts';
 export interface TelemetryBatch {
   /** GATEWAY_ID grammar. */
   gatewayId: string;
-  /** Gateway clock when the batch was built (integer ms, event-time range). */
+  /**
+   * Gateway clock when the batch was built: any non-negative integer ms (not limited to the
+   * event-time range, so a gateway with an unsynced clock can still ship its batches).
+   */
   createdAtMs: number;
   /** Any order in; seq unique per gateway. Decoded batches list them in seq order. */
   readings: Reading[];

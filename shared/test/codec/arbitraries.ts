@@ -91,7 +91,7 @@ const seqsArb = (n: number): fc.Arbitrary<number[]> =>
 export const batchCaseArb: fc.Arbitrary<BatchCase> = fc
   .record({
     gatewayId: gatewayIdArb,
-    createdAtMs: tsArb,
+    createdAtMs: fc.oneof(tsArb, fc.maxSafeNat()),
     devices: fc.uniqueArray(deviceIdArb, { minLength: 1, maxLength: 6 }),
     metrics: fc.uniqueArray(metricDeclArb, { minLength: 1, maxLength: 5, selector: (m) => m.metric }),
     n: fc.nat(60),

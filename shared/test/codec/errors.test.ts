@@ -166,7 +166,7 @@ describe('decodeBatch error codes', () => {
     expect(
       decodeCode(
         editEnvelope(valid, (env) => {
-          env.c = 12;
+          env.c = -12;
         }),
       ),
     ).toBe(ErrorCodes.CODEC_MALFORMED);
@@ -242,7 +242,8 @@ describe('encodeBatch refuses caller bugs with CODEC_UNENCODABLE', () => {
     ['fractional tsMs', { ...base, readings: [{ ...base.readings[0]!, tsMs: T0 + 0.5 }] }],
     ['negative seq', { ...base, readings: [{ ...base.readings[0]!, seq: -1 }] }],
     ['bad gateway id', { ...base, gatewayId: 'G' }],
-    ['createdAtMs out of range', { ...base, createdAtMs: 0 }],
+    ['negative createdAtMs', { ...base, createdAtMs: -1 }],
+    ['fractional createdAtMs', { ...base, createdAtMs: 1.5 }],
   ];
   for (const [name, batch] of cases) {
     it(name, () => {

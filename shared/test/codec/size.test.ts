@@ -1,3 +1,4 @@
+import { isNativeAccelerationEnabled } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
 import { standardMix } from '../../bench/standard-mix.ts';
 import { decodeBatch, encodeBatch } from '../../src/codec/index.ts';
@@ -32,5 +33,11 @@ describe('encoded size of the standard mix', () => {
       alerts: [],
     });
     expect(bytes.length / readings.length).toBeLessThan(4);
+  });
+});
+
+describe('cbor-x under the project Node', () => {
+  it('loads the native string extractor (cbor-extract), so envelope decoding takes the fast path', () => {
+    expect(isNativeAccelerationEnabled).toBe(true);
   });
 });
