@@ -85,7 +85,7 @@ describe('publish path: acknowledgement only after durability', () => {
     const outbox = new FakeOutbox({ autoDurable: false });
     gw = await startTestGateway({ outbox });
     const a = await gw.connect('dev-a');
-    await a.publishAsync('sensors/dev-a/temperature', '{"v":22,"t":' + Date.now() + '}', { qos: 0 });
+    await a.publishAsync('sensors/dev-a/temperature', `{"v":22,"t":${Date.now()}}`, { qos: 0 });
     await sleep(100);
     expect(outbox.readings).toHaveLength(1);
   });

@@ -146,7 +146,8 @@ function toReading(
   if (!Number.isFinite(value)) return 'non_finite';
   const spec = metricSpec(metric);
   if (spec && (value < spec.min || value > spec.max)) return 'out_of_range';
-  return { deviceId, metric, tsMs, value };
+  // -0 becomes 0: JSON cannot carry it, so keeping it would make the CBOR and JSON paths differ.
+  return { deviceId, metric, tsMs, value: value === 0 ? 0 : value };
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
