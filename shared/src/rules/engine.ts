@@ -103,7 +103,11 @@ export class RuleEngine {
     this.#maxSeries = maxSeries;
   }
 
-  /** Evaluates one (already validated) reading; returns its transitions, usually none. */
+  /**
+   * Evaluates one reading, already validated (readingChecker): ids outside their grammar cannot
+   * form an alert id and make a transition throw EDGEFLOW_VALIDATION. Returns the transitions,
+   * usually none (then a shared frozen empty array: do not push into it).
+   */
   onReading(reading: Reading): AlertEvent[] {
     const rules = this.#rulesFor(reading.deviceId, reading.metric);
     let series = this.#series.get(reading.deviceId)?.get(reading.metric);

@@ -118,13 +118,13 @@ export function applyTick(
   if (!staleDue(rule, state, nowMs) || rule.kind !== 'stale') return undefined;
   const lastTsMs = state.lastTsMs as number;
   const tsMs = lastTsMs + rule.afterMs;
-  const key = openEpisode(state, tsMs);
+  const id = openEpisode(state, rule, ctx, tsMs);
   const value = state.lastValue ?? 0;
   return makeEvent(
     'raised',
     rule,
     ctx,
-    alertIdFor(ctx.deviceId, ctx.metric, rule.id, key),
+    id,
     value,
     tsMs,
     state.lastSeq ?? 0,
@@ -141,17 +141,22 @@ function staleDue(rule: RuleSpec, state: RuleState, nowMs: number): boolean {
   );
 }
 
-/** Marks the episode open and returns its id key, distinct from the previous episode's. */
-function openEpisode(state: RuleState, candidateMs: number): number {
+/**
+ * Marks the episode open and returns its alert id. The key is the candidate time unless that
+ * would repeat the previous episode's key (episodes within one millisecond). The id is built
+ * before the state changes, so a refused id leaves the state as it was.
+ */
+function openEpisode(state: RuleState, rule: RuleSpec, ctx: RuleContext, candidateMs: number): string {
   const key =
     state.lastEpisodeMs !== null && candidateMs <= state.lastEpisodeMs
       ? state.lastEpisodeMs + 1
       : candidateMs;
+  const id = alertIdFor(ctx.deviceId, ctx.metric, rule.id, key);
   state.active = true;
   state.episodeStartMs = key;
   state.lastEpisodeMs = key;
   state.runStartMs = null;
-  return key;
+  return id;
 }
 
 /** Closes the episode and returns the id it was raised with. */
@@ -178,12 +183,12 @@ function thresholdReading(
     }
     if (state.runStartMs === null) state.runStartMs = r.tsMs;
     if (r.tsMs - state.runStartMs < rule.raiseHoldMs) return undefined;
-    const key = openEpisode(state, state.runStartMs);
+    const id = openEpisode(state, rule, ctx, state.runStartMs);
     return makeEvent(
       'raised',
       rule,
       ctx,
-      alertIdFor(ctx.deviceId, ctx.metric, rule.id, key),
+      id,
       r.value,
       r.tsMs,
       r.seq,
@@ -226,12 +231,12 @@ function rateReading(rule: RateRule, state: RuleState, r: Reading, ctx: RuleCont
   const violation = delta > rule.maxDelta;
   if (!state.active) {
     if (!violation) return undefined;
-    const key = openEpisode(state, r.tsMs);
+    const id = openEpisode(state, rule, ctx, r.tsMs);
     return makeEvent(
       'raised',
       rule,
       ctx,
-      alertIdFor(ctx.deviceId, ctx.metric, rule.id, key),
+      id,
       r.value,
       r.tsMs,
       r.seq,

@@ -107,6 +107,14 @@ describe('alert ids', () => {
     expect(alertIdFor('a', 'b', 'c', 12)).not.toBe(alertIdFor('a', 'b', 'c', 1));
   });
 
+  it('a transition for an unvalidated id throws and leaves the state as it was', () => {
+    const state = run(threshold(), [r(0, 25, 1)]).state;
+    const before = structuredClone(state);
+    const badCtx = { ...CTX, deviceId: 'dev/1' };
+    expect(() => stepReading(threshold(), state, r(1, 31, 2), badCtx)).toThrow(/cannot build an alert id/);
+    expect(state).toEqual(before);
+  });
+
   it('refuse ids that would break the format', () => {
     expect(() => alertIdFor('dev/1', 'temperature', 'r', 1)).toThrow(
       expect.objectContaining({ code: 'EDGEFLOW_VALIDATION' }),
