@@ -1,25 +1,24 @@
 /**
- * Dead letters written by the functions themselves for permanent failures (the triage
- * function stores those Pub/Sub dead-letters after max delivery attempts, in the same
- * collection). The document id derives from the source and the message id, so a redelivered
- * poison message is recorded once.
+ * Dead letters written by ingest and notify for permanent failures they acknowledge without
+ * retrying, in the one shape triage and the `dlq` CLI share (functions/triage/dead-letter.ts).
+ * The document id derives from the source and the message id and the write is a create, so
+ * a redelivered poison message is recorded once and its replay bookkeeping never reset.
  */
-import { type Firestore, Timestamp } from '@google-cloud/firestore';
+import type { Firestore } from '@google-cloud/firestore';
 import type { DeadLetterRecord, DeadLetterStore } from '../../functions/ingest/ports.ts';
+import { DEAD_LETTERS_COLLECTION, deadLetterDoc } from '../../functions/triage/dead-letter.ts';
 import { withDeadline } from '../errors.ts';
-import { Collections, type WriteCounter } from './client.ts';
+import type { WriteCounter } from './client.ts';
+
+/** gRPC ALREADY_EXISTS. */
+const ALREADY_EXISTS = 6;
 
 export interface FirestoreDeadLetterStoreOptions {
   readonly deadlineMs: number;
   readonly counter: WriteCounter;
   readonly nowMs: () => number;
-}
-
-/** Raw payloads above this are truncated in the record (the document limit is 1 MiB). */
-export const MAX_STORED_PAYLOAD_BYTES = 900_000;
-
-export function deadLetterId(source: string, messageId: string): string {
-  return `${source}-${messageId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  /** Topic a replay republishes to (the topic the recording function consumes). */
+  readonly sourceTopic: string;
 }
 
 export class FirestoreDeadLetterStore implements DeadLetterStore {
@@ -32,27 +31,26 @@ export class FirestoreDeadLetterStore implements DeadLetterStore {
   }
 
   async record(letter: DeadLetterRecord): Promise<void> {
-    const ref = this.#db
-      .collection(Collections.deadLetters)
-      .doc(deadLetterId(letter.source, letter.messageId));
-    const truncated = letter.data.length > MAX_STORED_PAYLOAD_BYTES;
-    await withDeadline('firestore dead-letter write', this.#options.deadlineMs, () =>
-      ref.set({
-        source: letter.source,
-        subscription: letter.subscription ?? null,
-        messageId: letter.messageId,
-        code: letter.code,
-        reason: letter.reason,
-        data: truncated ? letter.data.subarray(0, MAX_STORED_PAYLOAD_BYTES) : letter.data,
-        dataBytes: letter.data.length,
-        truncated,
-        attributes: { ...letter.attributes },
-        deliveryAttempt: letter.deliveryAttempt ?? null,
-        publishTime: letter.publishTimeMs === undefined ? null : Timestamp.fromMillis(letter.publishTimeMs),
-        recordedAt: Timestamp.fromMillis(this.#options.nowMs()),
-        state: 'open',
-      }),
-    );
-    this.#options.counter.writes += 1;
+    const { id, doc } = deadLetterDoc({
+      source: letter.source,
+      messageId: letter.messageId,
+      sourceTopic: this.#options.sourceTopic,
+      subscription: letter.subscription ?? null,
+      deliveryAttempt: letter.deliveryAttempt ?? null,
+      code: letter.code,
+      reason: letter.reason,
+      attributes: letter.attributes,
+      data: letter.data,
+      publishTimeMs: letter.publishTimeMs ?? null,
+      recordedAtMs: this.#options.nowMs(),
+    });
+    try {
+      await withDeadline('firestore dead-letter write', this.#options.deadlineMs, () =>
+        this.#db.collection(DEAD_LETTERS_COLLECTION).doc(id).create(doc),
+      );
+      this.#options.counter.writes += 1;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
+    }
   }
 }

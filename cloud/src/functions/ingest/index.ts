@@ -4,7 +4,7 @@
  * subscription). Adapters are built lazily from the environment on the first event, so
  * importing the module is cheap (cold start) and tests can set the environment first.
  */
-import { decodeBatch, systemClock } from '@edgeflow/shared';
+import { decodeBatch, systemClock, TOPOLOGY } from '@edgeflow/shared';
 import * as functions from '@google-cloud/functions-framework';
 import { createFirestore, newWriteCounter, type WriteCounter } from '../../adapters/firestore/client.ts';
 import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.ts';
@@ -46,7 +46,11 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
       topic: config.alertsTopic,
       deadlineMs: config.deadlineMs,
     }),
-    deadLetters: new FirestoreDeadLetterStore(db, { ...opts, nowMs: () => systemClock.nowMs() }),
+    deadLetters: new FirestoreDeadLetterStore(db, {
+      ...opts,
+      nowMs: () => systemClock.nowMs(),
+      sourceTopic: TOPOLOGY.topics.telemetry.name,
+    }),
     rules: sharedRuleStepper(),
     clock: systemClock,
     logger,

@@ -3,7 +3,7 @@
  * (CloudEvent function fed by the alerts topic). Adapters are built lazily from the
  * environment on the first event.
  */
-import { type Clock, type DeviceProfile, systemClock } from '@edgeflow/shared';
+import { type Clock, type DeviceProfile, systemClock, TOPOLOGY } from '@edgeflow/shared';
 import * as functions from '@google-cloud/functions-framework';
 import { channelFactory } from '../../adapters/channels/index.ts';
 import { FirestoreAlertStore } from '../../adapters/firestore/alerts.ts';
@@ -59,7 +59,11 @@ export function notifyRuntime(
       webhookTimeoutMs: config.webhookTimeoutMs,
       logger,
     }),
-    deadLetters: new FirestoreDeadLetterStore(db, { ...opts, nowMs: () => clock.nowMs() }),
+    deadLetters: new FirestoreDeadLetterStore(db, {
+      ...opts,
+      nowMs: () => clock.nowMs(),
+      sourceTopic: TOPOLOGY.topics.alerts.name,
+    }),
     clock,
     logger,
     options: {
