@@ -99,6 +99,6 @@ export async function settle(): Promise<void> {
   await runtime.waitForRPCs();
 }
 
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }

@@ -1,0 +1,421 @@
+/**
+ * The whole stack built against Pulumi mocks: what would be sent to GCP is asserted resource
+ * by resource. The expectations are spelled out here rather than imported from the program,
+ * so a change to a role, a name or a setting has to be made twice, on purpose.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TOPOLOGY } from '@edgeflow/shared';
+import * as pulumi from '@pulumi/pulumi';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseInfraConfig } from '../src/config.ts';
+import { installMocks, PUBSUB_AGENT, type RecordedResource, resolved, settle } from './mocks.ts';
+
+// Mocks first, then the program (Pulumi's testing contract).
+const recorded = installMocks();
+const { createEdgeflow } = await import('../src/program.ts');
+
+const PROJECT = 'acme-iot-prod';
+const WEBHOOK = 'https://hooks.example/services/T0/B0/very-secret-token';
+const SMTP = 'smtps://alerts:very-secret-password@smtp.example:465';
+const config = parseInfraConfig({
+  'gcp:project': PROJECT,
+  'gcp:region': 'europe-west1',
+  'edgeflow:firestoreLocation': 'eur3',
+  'edgeflow:retentionDays': '45',
+  'edgeflow:alertChannels':
+    '[{"type":"email","emailAddress":"ops@acme.example"},{"type":"webhook","url":"https://oncall.example/hook"}]',
+  'edgeflow:monitoring': '{"oldestUnackedAgeSeconds":900,"functionErrorRatio":0.1}',
+  'edgeflow:gateways': '["site-a","plant-berlin-line-07"]',
+  'edgeflow:functions': '{"ingest":{"minInstances":1,"maxInstances":30,"memoryMb":1024}}',
+  'edgeflow:webhookUrl': WEBHOOK,
+  'edgeflow:smtpUrl': SMTP,
+  'edgeflow:smtpFrom': 'alerts@acme.example',
+});
+const SHA = 'c0ffee'.repeat(10).padEnd(64, '0');
+const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'functions');
+
+const sa = (id: string) => `${id}@${PROJECT}.iam.gserviceaccount.com`;
+const member = (id: string) => `serviceAccount:${sa(id)}`;
+const FUNCTIONS = ['ingest', 'notify', 'triage'] as const;
+
+let stack: ReturnType<typeof createEdgeflow>;
+beforeAll(async () => {
+  stack = createEdgeflow({
+    config,
+    topology: TOPOLOGY,
+    source: { archive: new pulumi.asset.FileArchive(fixtureDir), sha256: SHA },
+  });
+  await settle();
+});
+
+const ofType = (type: string): RecordedResource[] => recorded.filter((r) => r.type === type);
+function one(type: string, where: (r: RecordedResource) => boolean): RecordedResource {
+  const found = ofType(type).filter(where);
+  expect(found, `${type} matching`).toHaveLength(1);
+  return found[0] as RecordedResource;
+}
+const fnResource = (fn: string) =>
+  one('gcp:cloudfunctionsv2/function:Function', (r) => r.inputs.name === `edgeflow-${fn}`);
+const fnUrl = (fn: string) => `https://edgeflow-${fn}-x7k2-ew.a.run.app`;
+
+describe('project services', () => {
+  it('enables every API the stack uses and leaves them on at teardown', () => {
+    const services = ofType('gcp:projects/service:Service');
+    expect(services.map((s) => s.inputs.service).sort()).toEqual([
+      'artifactregistry.googleapis.com',
+      'cloudbuild.googleapis.com',
+      'cloudfunctions.googleapis.com',
+      'cloudresourcemanager.googleapis.com',
+      'firestore.googleapis.com',
+      'iam.googleapis.com',
+      'iamcredentials.googleapis.com',
+      'logging.googleapis.com',
+      'monitoring.googleapis.com',
+      'pubsub.googleapis.com',
+      'run.googleapis.com',
+      'secretmanager.googleapis.com',
+      'storage.googleapis.com',
+    ]);
+    for (const s of services) expect(s.inputs).toMatchObject({ project: PROJECT, disableOnDestroy: false });
+  });
+});
+
+describe('firestore', () => {
+  it('is the default database in native mode, protected, at the configured location', () => {
+    const db = one('gcp:firestore/database:Database', () => true);
+    expect(db.inputs).toMatchObject({
+      name: '(default)',
+      type: 'FIRESTORE_NATIVE',
+      locationId: 'eur3',
+      deleteProtectionState: 'DELETE_PROTECTION_ENABLED',
+      deletionPolicy: 'ABANDON',
+    });
+  });
+
+  it('has the alerts index by state then newest raisedAt', () => {
+    const index = one('gcp:firestore/index:Index', (r) => r.inputs.collection === 'alerts');
+    expect(index.inputs.database).toBe('(default)');
+    expect(index.inputs.queryScope).toBe('COLLECTION');
+    expect(index.inputs.fields).toEqual([
+      { fieldPath: 'state', order: 'ASCENDING' },
+      { fieldPath: 'raisedAt', order: 'DESCENDING' },
+    ]);
+  });
+
+  it("has a TTL policy on the readings' expireAt field", () => {
+    const ttl = one('gcp:firestore/field:Field', (r) => r.inputs.field === 'expireAt');
+    expect(ttl.inputs).toMatchObject({ collection: 'readings', database: '(default)', ttlConfig: {} });
+  });
+});
+
+describe('pub/sub topology', () => {
+  it('creates exactly the shared topics with their retention', () => {
+    const topics = ofType('gcp:pubsub/topic:Topic');
+    const expected = Object.values(TOPOLOGY.topics);
+    expect(topics.map((t) => t.inputs.name).sort()).toEqual(expected.map((t) => t.name).sort());
+    for (const spec of expected) {
+      const topic = one('gcp:pubsub/topic:Topic', (r) => r.inputs.name === spec.name);
+      expect(topic.inputs.messageRetentionDuration).toBe(`${spec.messageRetentionSeconds}s`);
+    }
+  });
+
+  it('creates exactly the shared subscriptions, settings equal to the definition', () => {
+    const subs = ofType('gcp:pubsub/subscription:Subscription');
+    expect(subs.map((s) => s.inputs.name).sort()).toEqual(TOPOLOGY.subscriptions.map((s) => s.name).sort());
+    for (const spec of TOPOLOGY.subscriptions) {
+      const sub = one('gcp:pubsub/subscription:Subscription', (r) => r.inputs.name === spec.name);
+      expect(sub.inputs.topic).toBe(`projects/${PROJECT}/topics/${spec.topic}`);
+      expect(sub.inputs.ackDeadlineSeconds).toBe(spec.ackDeadlineSeconds);
+      expect(sub.inputs.retryPolicy).toEqual({
+        minimumBackoff: `${spec.retry.minimumBackoffSeconds}s`,
+        maximumBackoff: `${spec.retry.maximumBackoffSeconds}s`,
+      });
+      expect(sub.inputs.expirationPolicy).toEqual({ ttl: '' });
+    }
+  });
+
+  it('gives every subscription the dead-letter policy of the definition', () => {
+    for (const sub of ofType('gcp:pubsub/subscription:Subscription')) {
+      const spec = TOPOLOGY.subscriptions.find((s) => s.name === sub.inputs.name);
+      expect(spec?.deadLetter, `${sub.inputs.name} declares a dead-letter topic`).toBeDefined();
+      expect(sub.inputs.deadLetterPolicy).toEqual({
+        deadLetterTopic: `projects/${PROJECT}/topics/${spec?.deadLetter?.topic}`,
+        maxDeliveryAttempts: spec?.deadLetter?.maxDeliveryAttempts,
+      });
+    }
+  });
+
+  it('pushes to its function with an OIDC token from the invoker account', () => {
+    for (const spec of TOPOLOGY.subscriptions) {
+      const sub = one('gcp:pubsub/subscription:Subscription', (r) => r.inputs.name === spec.name);
+      expect(sub.inputs.pushConfig).toEqual({
+        pushEndpoint: `${fnUrl(spec.pushTo)}/projects/${PROJECT}/topics/${spec.topic}`,
+        oidcToken: { serviceAccountEmail: sa('edgeflow-push-invoker'), audience: fnUrl(spec.pushTo) },
+      });
+    }
+  });
+
+  it('lets the Pub/Sub service agent publish to dead-letter topics and ack on source subscriptions', () => {
+    const agent = `serviceAccount:${PUBSUB_AGENT}`;
+    const publishes = ofType('gcp:pubsub/topicIAMMember:TopicIAMMember').filter(
+      (r) => r.inputs.member === agent,
+    );
+    const subscribes = ofType('gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember').filter(
+      (r) => r.inputs.member === agent,
+    );
+    const dlTopics = new Set(TOPOLOGY.subscriptions.map((s) => s.deadLetter?.topic));
+    expect(publishes.map((r) => [r.inputs.topic, r.inputs.role]).sort()).toEqual(
+      [...dlTopics].map((t) => [t, 'roles/pubsub.publisher']).sort(),
+    );
+    expect(subscribes.map((r) => [r.inputs.subscription, r.inputs.role]).sort()).toEqual(
+      TOPOLOGY.subscriptions.map((s) => [s.name, 'roles/pubsub.subscriber']).sort(),
+    );
+  });
+});
+
+describe('functions', () => {
+  it('uploads the bundle to the private source bucket under a content-addressed name', () => {
+    const bucket = one('gcp:storage/bucket:Bucket', () => true);
+    expect(bucket.inputs).toMatchObject({
+      name: `${PROJECT}-edgeflow-fn-source`,
+      location: 'europe-west1',
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: 'enforced',
+    });
+    const object = one('gcp:storage/bucketObject:BucketObject', () => true);
+    expect(object.inputs.bucket).toBe(bucket.inputs.name);
+    expect(object.inputs.name).toBe(`functions-${SHA.slice(0, 16)}.zip`);
+  });
+
+  it('builds each from the bundle on nodejs24 as its own entry point, with the build account', () => {
+    const object = one('gcp:storage/bucketObject:BucketObject', () => true);
+    for (const fn of FUNCTIONS) {
+      expect(fnResource(fn).inputs).toMatchObject({
+        location: 'europe-west1',
+        buildConfig: {
+          runtime: 'nodejs24',
+          entryPoint: fn,
+          serviceAccount: `projects/${PROJECT}/serviceAccounts/${sa('edgeflow-fn-build')}`,
+          source: { storageSource: { bucket: object.inputs.bucket, object: object.inputs.name } },
+        },
+      });
+    }
+  });
+
+  it('runs each as its own account, internal-only, sized from config', () => {
+    const sizing = {
+      ingest: { min: 1, max: 30, memory: '1024Mi' },
+      notify: { min: 0, max: 5, memory: '256Mi' },
+      triage: { min: 0, max: 2, memory: '256Mi' },
+    };
+    for (const fn of FUNCTIONS) {
+      const sub = TOPOLOGY.subscriptions.find((s) => s.pushTo === fn);
+      expect(fnResource(fn).inputs.serviceConfig).toMatchObject({
+        serviceAccountEmail: sa(`edgeflow-fn-${fn}`),
+        ingressSettings: 'ALLOW_INTERNAL_ONLY',
+        minInstanceCount: sizing[fn].min,
+        maxInstanceCount: sizing[fn].max,
+        availableMemory: sizing[fn].memory,
+        timeoutSeconds: sub?.ackDeadlineSeconds,
+      });
+    }
+  });
+
+  it('points every function at the created project, topics and database', () => {
+    const topicNames = new Map(
+      ofType('gcp:pubsub/topic:Topic').map((t) => [t.inputs.name as string, t.inputs.name as string]),
+    );
+    const db = one('gcp:firestore/database:Database', () => true);
+    for (const fn of FUNCTIONS) {
+      const env = fnResource(fn).inputs.serviceConfig.environmentVariables;
+      expect(env.GOOGLE_CLOUD_PROJECT).toBe(PROJECT);
+      expect(topicNames.get(env.EDGEFLOW_TELEMETRY_TOPIC)).toBe(TOPOLOGY.topics.telemetry.name);
+      expect(topicNames.get(env.EDGEFLOW_ALERTS_TOPIC)).toBe(TOPOLOGY.topics.alerts.name);
+      expect(topicNames.get(env.EDGEFLOW_DEAD_LETTER_TOPIC)).toBe(TOPOLOGY.topics.deadLetters.name);
+      expect(topicNames.get(env.EDGEFLOW_TRIAGE_FAILURES_TOPIC)).toBe(TOPOLOGY.topics.triageFailures.name);
+      expect(env.EDGEFLOW_FIRESTORE_DATABASE).toBe(db.inputs.name);
+      expect(env.EDGEFLOW_RETENTION_DAYS).toBe('45');
+    }
+    expect(fnResource('notify').inputs.serviceConfig.environmentVariables.EDGEFLOW_SMTP_FROM).toBe(
+      'alerts@acme.example',
+    );
+  });
+
+  it('hands notify its secrets as Secret Manager references, and only notify', () => {
+    const secretIds = ofType('gcp:secretmanager/secret:Secret').map((s) => s.inputs.secretId);
+    expect(secretIds.sort()).toEqual(['edgeflow-smtp-url', 'edgeflow-webhook-url']);
+    expect(fnResource('notify').inputs.serviceConfig.secretEnvironmentVariables).toEqual([
+      { key: 'EDGEFLOW_WEBHOOK_URL', projectId: PROJECT, secret: 'edgeflow-webhook-url', version: 'latest' },
+      { key: 'EDGEFLOW_SMTP_URL', projectId: PROJECT, secret: 'edgeflow-smtp-url', version: 'latest' },
+    ]);
+    expect(fnResource('ingest').inputs.serviceConfig.secretEnvironmentVariables).toBeUndefined();
+    expect(fnResource('triage').inputs.serviceConfig.secretEnvironmentVariables).toBeUndefined();
+  });
+
+  it('stores secret values, marked secret, in Secret Manager versions and nowhere else', () => {
+    const versions = ofType('gcp:secretmanager/secretVersion:SecretVersion');
+    // A secret input reaches the engine wrapped in Pulumi's secret signature.
+    const asSecret = (value: string) => ({
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value,
+    });
+    expect(versions.map((v) => v.inputs.secretData)).toEqual(
+      expect.arrayContaining([asSecret(WEBHOOK), asSecret(SMTP)]),
+    );
+    expect(versions).toHaveLength(2);
+    for (const r of recorded.filter((r) => r.type !== 'gcp:secretmanager/secretVersion:SecretVersion')) {
+      const text = JSON.stringify(r.inputs);
+      expect(text, r.name).not.toContain('very-secret');
+    }
+  });
+});
+
+describe('access', () => {
+  it('grants nothing to allUsers or allAuthenticatedUsers, anywhere', () => {
+    const text = JSON.stringify(recorded.map((r) => r.inputs));
+    expect(text).not.toMatch(/allUsers|allAuthenticatedUsers/);
+  });
+
+  it('uses only additive IAM members, never authoritative bindings or policies', () => {
+    expect(recorded.filter((r) => /IAM(Binding|Policy)|Iam(Binding|Policy)/.test(r.type))).toEqual([]);
+  });
+
+  it('gives every account exactly its allowlisted roles, each on the narrowest resource', () => {
+    const grants = new Map<string, string[]>();
+    for (const r of recorded.filter((r) => /IAMMember|IamMember/.test(r.type))) {
+      const i = r.inputs;
+      const target =
+        r.type === 'gcp:projects/iAMMember:IAMMember'
+          ? `project ${i.project}`
+          : r.type === 'gcp:pubsub/topicIAMMember:TopicIAMMember'
+            ? `topic ${i.topic}`
+            : r.type === 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember'
+              ? `subscription ${i.subscription}`
+              : r.type === 'gcp:secretmanager/secretIamMember:SecretIamMember'
+                ? `secret ${i.secretId}`
+                : r.type === 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember'
+                  ? `service ${i.name}`
+                  : r.type === 'gcp:serviceaccount/iAMMember:IAMMember'
+                    ? `account ${String(i.serviceAccountId).split('/').pop()}`
+                    : `unexpected ${r.type}`;
+      const list = grants.get(i.member) ?? [];
+      list.push(`${i.role} on ${target}`);
+      grants.set(i.member, list);
+    }
+    const expected: Record<string, string[]> = {
+      [member('edgeflow-fn-ingest')]: [
+        `roles/datastore.user on project ${PROJECT}`,
+        'roles/pubsub.publisher on topic edgeflow-alerts',
+      ],
+      [member('edgeflow-fn-notify')]: [
+        `roles/datastore.user on project ${PROJECT}`,
+        'roles/secretmanager.secretAccessor on secret edgeflow-smtp-url',
+        'roles/secretmanager.secretAccessor on secret edgeflow-webhook-url',
+      ],
+      [member('edgeflow-fn-triage')]: [`roles/datastore.user on project ${PROJECT}`],
+      [member('edgeflow-fn-build')]: [`roles/cloudbuild.builds.builder on project ${PROJECT}`],
+      [member('edgeflow-push-invoker')]: [
+        'roles/run.invoker on service edgeflow-ingest',
+        'roles/run.invoker on service edgeflow-notify',
+        'roles/run.invoker on service edgeflow-triage',
+      ],
+      [member('gw-site-a')]: ['roles/pubsub.publisher on topic edgeflow-telemetry'],
+      [member('gw-plant-berlin-line-07')]: ['roles/pubsub.publisher on topic edgeflow-telemetry'],
+      [`serviceAccount:${PUBSUB_AGENT}`]: [
+        `roles/iam.serviceAccountTokenCreator on account ${sa('edgeflow-push-invoker')}`,
+        'roles/pubsub.publisher on topic edgeflow-dead-letters',
+        'roles/pubsub.publisher on topic edgeflow-triage-failures',
+        'roles/pubsub.subscriber on subscription edgeflow-alerts-notify',
+        'roles/pubsub.subscriber on subscription edgeflow-dead-letters-triage',
+        'roles/pubsub.subscriber on subscription edgeflow-telemetry-ingest',
+      ],
+    };
+    const actual = Object.fromEntries([...grants].map(([m, list]) => [m, list.sort()]));
+    expect(actual).toEqual(expected);
+  });
+
+  it('creates one account per function, the invoker, the build account and one per gateway', () => {
+    expect(
+      ofType('gcp:serviceaccount/account:Account')
+        .map((a) => a.inputs.accountId)
+        .sort(),
+    ).toEqual([
+      'edgeflow-fn-build',
+      'edgeflow-fn-ingest',
+      'edgeflow-fn-notify',
+      'edgeflow-fn-triage',
+      'edgeflow-push-invoker',
+      'gw-plant-berlin-line-07',
+      'gw-site-a',
+    ]);
+  });
+});
+
+describe('gateways', () => {
+  it('outputs a ready-to-use gateway config with its key, as a secret', async () => {
+    const out = stack.outputs.gateways;
+    expect(await pulumi.isSecret(out)).toBe(true);
+    const gateways = await resolved(out);
+    expect(Object.keys(gateways).sort()).toEqual(['plant-berlin-line-07', 'site-a']);
+    for (const [id, g] of Object.entries(gateways)) {
+      expect(g.config).toEqual({
+        gatewayId: id,
+        forwarder: {
+          projectId: PROJECT,
+          topic: 'edgeflow-telemetry',
+          keyFilename: '/etc/edgeflow/pubsub-key.json',
+        },
+      });
+      const key = JSON.parse(g.keyJson) as { type: string; client_email: string };
+      expect(key.type).toBe('service_account');
+      expect(key.client_email).toBe(sa(`gw-${id}`));
+    }
+    expect(ofType('gcp:serviceaccount/key:Key')).toHaveLength(2);
+  });
+});
+
+describe('monitoring', () => {
+  const channelNames = () => ofType('gcp:monitoring/notificationChannel:NotificationChannel');
+  const policy = (display: string) =>
+    one('gcp:monitoring/alertPolicy:AlertPolicy', (r) => r.inputs.displayName === display);
+
+  it('creates a notification channel per configured target', () => {
+    const channels = channelNames();
+    expect(channels.map((c) => [c.inputs.type, c.inputs.labels]).sort()).toEqual([
+      ['email', { email_address: 'ops@acme.example' }],
+      ['webhook_tokenauth', { url: 'https://oncall.example/hook' }],
+    ]);
+  });
+
+  it('alerts on dead-lettering, telemetry backlog and function errors, to every channel', () => {
+    const names = channelNames().map((c) => c.state.name);
+    const dl = policy('edgeflow: messages dead-lettered');
+    const backlog = policy('edgeflow: telemetry backing up');
+    const errors = policy('edgeflow: function error rate');
+    expect(ofType('gcp:monitoring/alertPolicy:AlertPolicy')).toHaveLength(3);
+    for (const p of [dl, backlog, errors])
+      expect([...p.inputs.notificationChannels].sort()).toEqual([...names].sort());
+
+    const dlFilters = dl.inputs.conditions.map(
+      (c: { conditionThreshold: { filter: string } }) => c.conditionThreshold.filter,
+    );
+    expect(dlFilters[0]).toContain(
+      'resource.labels.topic_id = one_of("edgeflow-dead-letters", "edgeflow-triage-failures")',
+    );
+    expect(dlFilters[1]).toContain('pubsub.googleapis.com/subscription/dead_letter_message_count');
+
+    const b = backlog.inputs.conditions[0].conditionThreshold;
+    expect(b.filter).toContain('resource.labels.subscription_id = "edgeflow-telemetry-ingest"');
+    expect(b.filter).toContain('pubsub.googleapis.com/subscription/oldest_unacked_message_age');
+    expect(b.thresholdValue).toBe(900);
+
+    const e = errors.inputs.conditions[0].conditionThreshold;
+    expect(e.filter).toContain(
+      'resource.labels.service_name = one_of("edgeflow-ingest", "edgeflow-notify", "edgeflow-triage")',
+    );
+    expect(e.filter).toContain('metric.labels.response_code_class = "5xx"');
+    expect(e.denominatorFilter).not.toContain('5xx');
+    expect(e.thresholdValue).toBe(0.1);
+  });
+});
