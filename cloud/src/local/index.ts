@@ -1,4 +1,13 @@
 /** `@edgeflow/cloud/local`: Google's emulators and the local cloud built on them. */
+
+export { type EmulatorTarget, firestoreFor, pubsubFor } from './clients.ts';
+export {
+  clearFirestore,
+  FUNCTION_NAMES,
+  type LocalCloud,
+  type LocalCloudOptions,
+  startLocalCloud,
+} from './cloud.ts';
 export {
   DEFAULT_PROJECT_ID,
   type EmulatorHandle,
@@ -7,4 +16,6 @@ export {
   startPubSubEmulator,
 } from './emulators.ts';
 export { type LocalErrorCode, LocalErrorCodes, LocalStackError } from './errors.ts';
+export { FUNCTIONS_SOURCE } from './functions.ts';
 export { freePort, waitForHttp } from './net.ts';
+export { applyTopology, pubsubClient, pushEndpoint } from './topology.ts';

@@ -1,5 +1,5 @@
 /** Loopback helpers for the local stack: a free port, and a bounded wait for an HTTP endpoint. */
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A port the OS considers free on 127.0.0.1 right now (the caller binds it soon after). */
@@ -56,4 +56,42 @@ export async function waitForHttp(url: string, options: WaitForHttpOptions): Pro
     await sleep(interval);
   }
   throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${url} (${lastProblem})`);
+}
+
+/** Resolves once a TCP connection to `host:port` succeeds; same bounds as waitForHttp. */
+export async function waitForTcp(
+  host: string,
+  port: number,
+  options: Omit<WaitForHttpOptions, 'ready'>,
+): Promise<void> {
+  const deadline = performance.now() + options.timeoutMs;
+  let abandoned: string | undefined;
+  options.abandonWhen?.then(
+    (v) => {
+      abandoned = `process exited before it was ready (${JSON.stringify(v)})`;
+    },
+    (err: unknown) => {
+      abandoned = `failed before it was ready: ${(err as Error).message}`;
+    },
+  );
+  let lastProblem = 'no answer yet';
+  while (performance.now() < deadline) {
+    if (abandoned) throw new Error(abandoned);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect({ host, port });
+        socket.setTimeout(1000, () => socket.destroy(new Error('connect timed out')));
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('error', reject);
+      });
+      return;
+    } catch (err) {
+      lastProblem = (err as Error).message;
+    }
+    await sleep(options.intervalMs ?? 50);
+  }
+  throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${host}:${port} (${lastProblem})`);
 }

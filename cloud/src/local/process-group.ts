@@ -10,6 +10,7 @@
  * On a normal exit the `exit` hook SIGKILLs every live group synchronously as a last resort.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 
@@ -43,6 +44,8 @@ export interface SpawnGroupOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly logger: Logger;
   readonly cwd?: string;
+  /** Each complete output line, e.g. to echo a function's logs. Default: logged at debug. */
+  readonly onLine?: (line: string) => void;
 }
 
 export class ManagedProcess {
@@ -66,15 +69,16 @@ export class ManagedProcess {
     if (this.#child.pid === undefined) throw new Error(`could not spawn sh for ${name}`);
     this.pgid = this.#child.pid;
     const log = options.logger.child({ process: name });
-    const onData = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
-      this.#tail = (this.#tail + text).slice(-OUTPUT_TAIL_BYTES);
-      for (const listener of this.#outputListeners) listener(text);
-      for (const line of text.split('\n'))
-        if (line.trim()) log.debug({ output: line.trimEnd() }, 'child output');
+    const onLine = (line: string): void => {
+      this.#tail = `${this.#tail}${line}\n`.slice(-OUTPUT_TAIL_BYTES);
+      for (const listener of this.#outputListeners) listener(line);
+      if (!line.trim()) return;
+      if (options.onLine) options.onLine(line);
+      else log.debug({ output: line }, 'child output');
     };
-    this.#child.stdout?.on('data', onData);
-    this.#child.stderr?.on('data', onData);
+    for (const stream of [this.#child.stdout, this.#child.stderr]) {
+      if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', onLine);
+    }
     // The write end stays open and unused: its closing is the supervisor's death signal.
     this.#child.stdin?.on('error', () => {});
     this.exited = new Promise((resolve) => {
@@ -92,7 +96,7 @@ export class ManagedProcess {
     return this.#exitInfo !== undefined;
   }
 
-  /** Resolves with the first output chunk matching `pattern` (e.g. a fatal start-up error). */
+  /** Resolves with the first output line matching `pattern` (e.g. a fatal start-up error). */
   outputMatching(pattern: RegExp): Promise<string> {
     return new Promise((resolve) => {
       const listener = (text: string): void => {

@@ -1,0 +1,71 @@
+/**
+ * The triage Cloud Function: registered with functions-framework at import as `triage`, a
+ * CloudEvent function fed by the dead-letter topic (push subscription locally, Eventarc on
+ * GCP). Stores each dead letter once; a thrown error (Firestore unavailable) means HTTP 500
+ * and redelivery, and after the triage subscription's own max attempts the message is kept
+ * on the triage-failures topic rather than looping back here.
+ */
+import { systemClock } from '@edgeflow/shared';
+import { Firestore } from '@google-cloud/firestore';
+import * as functions from '@google-cloud/functions-framework';
+import { createLogger, type Logger, withTrace } from '../../logging.ts';
+import { deadLetterDoc } from './dead-letter.ts';
+import { type DeadLetterWriter, FirestoreDeadLetterWriter } from './store.ts';
+import { type PubSubMessagePublished, toDeadLetterInput } from './triage.ts';
+
+export const TRIAGE_FUNCTION = 'triage';
+
+export interface TriageDeps {
+  readonly writer: DeadLetterWriter;
+  readonly logger: Logger;
+  readonly projectId: string;
+  readonly nowMs: () => number;
+}
+
+let deps: TriageDeps | undefined;
+
+/** Built once per instance, on the first event, so importing stays cheap. */
+function triageDeps(env: NodeJS.ProcessEnv = process.env): TriageDeps {
+  if (deps) return deps;
+  const projectId = env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT;
+  const db = new Firestore({ ...(projectId ? { projectId } : {}), ignoreUndefinedProperties: true });
+  deps = {
+    writer: new FirestoreDeadLetterWriter(db),
+    logger: createLogger('triage', { base: { fn: TRIAGE_FUNCTION } }),
+    projectId: projectId ?? 'unknown',
+    nowMs: () => systemClock.nowMs(),
+  };
+  return deps;
+}
+
+export function makeTriageHandler(
+  getDeps: () => TriageDeps,
+): (event: functions.CloudEvent<PubSubMessagePublished>) => Promise<void> {
+  return async (event) => {
+    const d = getDeps();
+    const input = toDeadLetterInput(event.id, event.data, d.nowMs());
+    const log = withTrace(
+      d.logger,
+      d.projectId,
+      input.attributes.traceparent ?? (event.traceparent as string | undefined),
+    );
+    const { id, doc } = deadLetterDoc(input);
+    const outcome = await d.writer.create(id, doc);
+    log.warn(
+      {
+        deadLetterId: id,
+        outcome,
+        subscription: doc.subscription,
+        sourceTopic: doc.sourceTopic,
+        deliveryAttempt: doc.deliveryAttempt,
+        code: doc.code,
+        dataBytes: doc.dataBytes,
+      },
+      outcome === 'created' ? 'dead letter recorded' : 'dead letter already recorded',
+    );
+  };
+}
+
+export const handleTriageEvent = makeTriageHandler(() => triageDeps());
+
+functions.cloudEvent<PubSubMessagePublished>(TRIAGE_FUNCTION, handleTriageEvent);
