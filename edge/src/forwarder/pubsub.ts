@@ -20,10 +20,17 @@ export function createPubSubPublisher(
   options: PubSubPublisherOptions = {},
 ): BatchPublisher {
   const emulatorHost = options.emulatorHost ?? process.env.PUBSUB_EMULATOR_HOST;
+  // gRPC's own reconnect backoff grows to 120 s by default; after an outage the gateway should
+  // be back within the forwarder's backoff, not minutes later.
+  const channel = {
+    'grpc.initial_reconnect_backoff_ms': Math.min(1000, config.backoff.initialMs),
+    'grpc.max_reconnect_backoff_ms': config.backoff.maxMs,
+  };
   const client = emulatorHost
-    ? new PubSub({ projectId: config.projectId, apiEndpoint: emulatorHost, emulatorMode: true })
+    ? new PubSub({ projectId: config.projectId, apiEndpoint: emulatorHost, emulatorMode: true, ...channel })
     : new PubSub({
         projectId: config.projectId,
+        ...channel,
         ...(config.keyFilename === undefined ? {} : { keyFilename: config.keyFilename }),
       });
   logger.info(
