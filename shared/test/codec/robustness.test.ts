@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch, peekBatchHeader } from '../../src/codec/index.ts';
 import {
   batchCaseArb,
@@ -113,5 +113,26 @@ describe('decoding untrusted bytes', () => {
       }),
       { seed: 14, numRuns: 500 },
     );
+  });
+
+  it('deeply nested CBOR is refused as malformed, and the decoder keeps working afterwards', () => {
+    const deepArrays = new Uint8Array(1_000_000).fill(0x81);
+    const deepMaps = new Uint8Array(999_999);
+    for (let i = 0; i < deepMaps.length; i += 3) deepMaps.set([0xa1, 0x61, 0x61], i);
+    for (const bytes of [deepArrays, deepMaps]) {
+      expect(() => decodeBatch(bytes)).toThrow(expect.objectContaining({ code: 'EDGEFLOW_CODEC_MALFORMED' }));
+    }
+    const ok = encodeBatch({
+      gatewayId: 'gw-1',
+      createdAtMs: 0,
+      readings: [{ deviceId: 'd', metric: 'co2', tsMs: 1_767_225_600_000, value: 3, seq: 0 }],
+      alerts: [],
+    });
+    expect(() => decodeBatch(ok.subarray(0, 20))).toThrow(
+      expect.objectContaining({ code: 'EDGEFLOW_CODEC_TRUNCATED' }),
+    );
+    expect(decodeBatch(ok).readings).toEqual([
+      { deviceId: 'd', metric: 'co2', tsMs: 1_767_225_600_000, value: 3, seq: 0 },
+    ]);
   });
 });
