@@ -42,6 +42,13 @@ type Envelope = Record<string, unknown>;
 /** Slot placement (O(n), no sort) when the seq range is at most this many times the count. */
 const SLOT_RANGE_FACTOR = 4;
 
+/**
+ * Decodes and validates one batch from untrusted bytes. Readings come back in seq order, with
+ * values at their series' resolution (count / 10^d). Throws only EdgeflowError CODEC_*:
+ * TRUNCATED, OVERSIZE (input > maxBytes; declared count > maxReadings or more than the bytes
+ * can hold), UNKNOWN_MAJOR, COUNT_MISMATCH, NON_FINITE, BAD_ID, MALFORMED (not CBOR, wrong
+ * shape or types, trailing column bytes, seq or time out of range, duplicate seq, bad alert).
+ */
 export function decodeBatch(bytes: Uint8Array, limits: DecodeLimits = {}): TelemetryBatch {
   try {
     return decodeUnguarded(bytes, limits);
@@ -50,7 +57,10 @@ export function decodeBatch(bytes: Uint8Array, limits: DecodeLimits = {}): Telem
   }
 }
 
-/** Reads only the envelope (no column decoding); same error contract as decodeBatch. */
+/**
+ * Reads only the envelope (no column decoding, no per-reading work): for routing, logging and
+ * dedup before a full decode. Same error contract as decodeBatch with the default limits.
+ */
 export function peekBatchHeader(bytes: Uint8Array): BatchHeader {
   try {
     return readHeader(readEnvelope(bytes, DEFAULT_MAX_BYTES), DEFAULT_MAX_READINGS);
@@ -282,7 +292,9 @@ function decodeColumns(
       }
       filled++;
     }
-    if ((tr.failed | qr.failed | ir.failed | xr.failed) !== 0) explain(ErrorCodes.CODEC_COUNT_MISMATCH, '');
+    if ((tr.failed | qr.failed | ir.failed | xr.failed) !== 0) {
+      fail(ErrorCodes.CODEC_COUNT_MISMATCH, 'a column holds fewer values than the series counts declare');
+    }
   }
   if (filled !== n)
     fail(ErrorCodes.CODEC_COUNT_MISMATCH, `series hold ${filled} readings, header declares ${n}`);

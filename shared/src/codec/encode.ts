@@ -46,6 +46,11 @@ function isEventTime(value: unknown): value is number {
   );
 }
 
+/**
+ * Encodes a batch (readings in any order) into one CBOR envelope. Values of metrics with a
+ * declared resolution are stored as quantize(value, decimals); see the file comment for the
+ * float fallback. Throws EdgeflowError CODEC_UNENCODABLE on input the decoder would refuse.
+ */
 export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}): Uint8Array {
   if (!isGatewayId(batch.gatewayId)) throw unencodable(`bad gatewayId ${JSON.stringify(batch.gatewayId)}`);
   // Any non-negative integer: a gateway whose clock is wrong must still be able to ship.
