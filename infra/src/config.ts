@@ -86,8 +86,10 @@ export const InfraConfigSchema = Type.Object({
     },
     { additionalProperties: false, default: {} },
   ),
-  /** Fleet-wide default webhook for the notify function (secret). */
+  /** Fleet-wide webhook notify uses for devices whose profile names no targets (secret). */
   webhookUrl: Type.Optional(Type.String({ pattern: '^https://', maxLength: 2048 })),
+  /** How notify posts to webhookUrl: plain JSON, or Slack's incoming-webhook text form. */
+  webhookFormat: Type.Union([Type.Literal('json'), Type.Literal('slack')], { default: 'json' }),
   /** SMTP transport for the notify function, `smtps://user:password@host:465` (secret). */
   smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://', maxLength: 2048 })),
   /** Sender address for alert emails. */
@@ -124,12 +126,10 @@ export const CONFIG_KEYS: Readonly<Record<ConfigField, KeySpec>> = {
   gatewayKeyFilename: { key: 'edgeflow:gatewayKeyFilename', json: false },
   functions: { key: 'edgeflow:functions', json: true },
   webhookUrl: { key: 'edgeflow:webhookUrl', json: false },
+  webhookFormat: { key: 'edgeflow:webhookFormat', json: false },
   smtpUrl: { key: 'edgeflow:smtpUrl', json: false },
   smtpFrom: { key: 'edgeflow:smtpFrom', json: false },
 };
-
-/** Keys that must be set with `pulumi config set --secret`; they only ever reach Secret Manager. */
-export const SECRET_FIELDS: readonly ConfigField[] = ['webhookUrl', 'smtpUrl'];
 
 const checker = compileChecker<Static<typeof InfraConfigSchema>>(InfraConfigSchema, 'infra config');
 

@@ -35,10 +35,15 @@ export function gatewayAccountId(gatewayId: string): string {
   return `${prefix}${head}-${hash}`;
 }
 
-/** Firestore collections the indexes and TTL policy apply to (see cloud/src/adapters/firestore). */
+/**
+ * Firestore collections the indexes, exemptions and TTL policy apply to; the same names as
+ * `Collections` in cloud/src/adapters/firestore/client.ts.
+ */
 export const COLLECTIONS = {
-  /** Time-bucket documents of readings; carries the `expireAt` TTL field. */
+  /** Time-bucket documents of readings; carry the `expireAt` TTL field. */
   readings: 'readings',
+  /** Latest-value shards per gateway. */
+  latest: 'latest',
   alerts: 'alerts',
   deadLetters: 'deadLetters',
 } as const;

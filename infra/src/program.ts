@@ -9,8 +9,9 @@ import { type FunctionSource, Functions } from './components/functions.ts';
 import { Identity } from './components/identity.ts';
 import { Messaging } from './components/messaging.ts';
 import { Monitoring } from './components/monitoring.ts';
-import { FIRESTORE_DATABASE, Storage } from './components/storage.ts';
+import { Storage } from './components/storage.ts';
 import { type InfraConfig, secretSetting } from './config.ts';
+import { notifySecrets } from './env.ts';
 import { FUNCTION_NAMES, functionName } from './names.ts';
 
 export interface ProgramArgs {
@@ -56,11 +57,6 @@ export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
     },
     afterApis,
   );
-  const secrets: { webhookUrl?: pulumi.Output<string>; smtpUrl?: pulumi.Output<string> } = {};
-  const webhookUrl = secretSetting(config, 'webhookUrl');
-  const smtpUrl = secretSetting(config, 'smtpUrl');
-  if (webhookUrl) secrets.webhookUrl = webhookUrl;
-  if (smtpUrl) secrets.smtpUrl = smtpUrl;
   const functions = new Functions(
     'edgeflow-functions',
     {
@@ -73,10 +69,13 @@ export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
       buildAccount: identity.build,
       invoker: identity.invoker,
       sizing: config.functions,
-      firestoreDatabase: FIRESTORE_DATABASE,
       retentionDays: config.retentionDays,
-      smtpFrom: config.smtpFrom,
-      secrets,
+      mailFrom: config.smtpFrom,
+      notifySecrets: notifySecrets({
+        webhookUrl: secretSetting(config, 'webhookUrl'),
+        webhookFormat: config.webhookFormat,
+        smtpUrl: secretSetting(config, 'smtpUrl'),
+      }),
     },
     // Builds fail on a fresh project until the build account holds its role.
     { dependsOn: [apis, identity, storage] },

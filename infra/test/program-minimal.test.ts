@@ -42,7 +42,7 @@ describe('minimal stack', () => {
       (r) => r.inputs.name === 'edgeflow-notify',
     );
     expect(notify?.inputs.serviceConfig.secretEnvironmentVariables).toBeUndefined();
-    expect(notify?.inputs.serviceConfig.environmentVariables.EDGEFLOW_SMTP_FROM).toBeUndefined();
+    expect(notify?.inputs.serviceConfig.environmentVariables.EDGEFLOW_NOTIFY_MAIL_FROM).toBeUndefined();
   });
 
   it('creates no gateway accounts, keys or telemetry publishers, and an empty gateway output', async () => {

@@ -29,6 +29,7 @@ const config = parseInfraConfig({
   'edgeflow:gateways': '["site-a","plant-berlin-line-07"]',
   'edgeflow:functions': '{"ingest":{"minInstances":1,"maxInstances":30,"memoryMb":1024}}',
   'edgeflow:webhookUrl': WEBHOOK,
+  'edgeflow:webhookFormat': 'slack',
   'edgeflow:smtpUrl': SMTP,
   'edgeflow:smtpFrom': 'alerts@acme.example',
 });
@@ -100,6 +101,18 @@ describe('firestore', () => {
     expect(index.inputs.fields).toEqual([
       { fieldPath: 'state', order: 'ASCENDING' },
       { fieldPath: 'raisedAt', order: 'DESCENDING' },
+    ]);
+  });
+
+  it('turns off automatic indexing of the bulky fields no query filters on', () => {
+    const exempt = ofType('gcp:firestore/field:Field')
+      .filter((r) => r.inputs.ttlConfig === undefined)
+      .map((r) => [`${r.inputs.collection}.${r.inputs.field}`, r.inputs.indexConfig]);
+    expect(exempt.sort()).toEqual([
+      ['deadLetters.data', {}],
+      ['latest.recent', {}],
+      ['latest.series', {}],
+      ['readings.cols', {}],
     ]);
   });
 
@@ -222,31 +235,28 @@ describe('functions', () => {
     }
   });
 
-  it('points every function at the created project, topics and database', () => {
-    const topicNames = new Map(
-      ofType('gcp:pubsub/topic:Topic').map((t) => [t.inputs.name as string, t.inputs.name as string]),
-    );
-    const db = one('gcp:firestore/database:Database', () => true);
-    for (const fn of FUNCTIONS) {
-      const env = fnResource(fn).inputs.serviceConfig.environmentVariables;
-      expect(env.GOOGLE_CLOUD_PROJECT).toBe(PROJECT);
-      expect(topicNames.get(env.EDGEFLOW_TELEMETRY_TOPIC)).toBe(TOPOLOGY.topics.telemetry.name);
-      expect(topicNames.get(env.EDGEFLOW_ALERTS_TOPIC)).toBe(TOPOLOGY.topics.alerts.name);
-      expect(topicNames.get(env.EDGEFLOW_DEAD_LETTER_TOPIC)).toBe(TOPOLOGY.topics.deadLetters.name);
-      expect(topicNames.get(env.EDGEFLOW_TRIAGE_FAILURES_TOPIC)).toBe(TOPOLOGY.topics.triageFailures.name);
-      expect(env.EDGEFLOW_FIRESTORE_DATABASE).toBe(db.inputs.name);
-      expect(env.EDGEFLOW_RETENTION_DAYS).toBe('45');
-    }
-    expect(fnResource('notify').inputs.serviceConfig.environmentVariables.EDGEFLOW_SMTP_FROM).toBe(
-      'alerts@acme.example',
-    );
+  it('points every function at the created project and topics, in the variables cloud/ reads', () => {
+    const alertsTopic = one('gcp:pubsub/topic:Topic', (r) => r.inputs.name === TOPOLOGY.topics.alerts.name);
+    const env = (fn: string) => fnResource(fn).inputs.serviceConfig.environmentVariables;
+    for (const fn of FUNCTIONS) expect(env(fn).GOOGLE_CLOUD_PROJECT).toBe(PROJECT);
+    expect(env('ingest').EDGEFLOW_INGEST_ALERTS_TOPIC).toBe(alertsTopic.inputs.name);
+    expect(env('ingest').EDGEFLOW_INGEST_RETENTION_MS).toBe(String(45 * 86_400_000));
+    expect(env('notify').EDGEFLOW_NOTIFY_MAIL_FROM).toBe('alerts@acme.example');
+    // Only ingest publishes, so only ingest is told a topic.
+    expect(Object.keys(env('notify')).filter((k) => k.includes('TOPIC'))).toEqual([]);
+    expect(Object.keys(env('triage')).filter((k) => k.includes('TOPIC'))).toEqual([]);
   });
 
   it('hands notify its secrets as Secret Manager references, and only notify', () => {
     const secretIds = ofType('gcp:secretmanager/secret:Secret').map((s) => s.inputs.secretId);
-    expect(secretIds.sort()).toEqual(['edgeflow-smtp-url', 'edgeflow-webhook-url']);
+    expect(secretIds.sort()).toEqual(['edgeflow-notify-default-targets', 'edgeflow-smtp-url']);
     expect(fnResource('notify').inputs.serviceConfig.secretEnvironmentVariables).toEqual([
-      { key: 'EDGEFLOW_WEBHOOK_URL', projectId: PROJECT, secret: 'edgeflow-webhook-url', version: 'latest' },
+      {
+        key: 'EDGEFLOW_NOTIFY_DEFAULT_TARGETS',
+        projectId: PROJECT,
+        secret: 'edgeflow-notify-default-targets',
+        version: 'latest',
+      },
       { key: 'EDGEFLOW_SMTP_URL', projectId: PROJECT, secret: 'edgeflow-smtp-url', version: 'latest' },
     ]);
     expect(fnResource('ingest').inputs.serviceConfig.secretEnvironmentVariables).toBeUndefined();
@@ -260,8 +270,12 @@ describe('functions', () => {
       [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
       value,
     });
+    const defaultTargets = JSON.stringify([
+      { kind: 'webhook', url: WEBHOOK, format: 'slack' },
+      { kind: 'log' },
+    ]);
     expect(versions.map((v) => v.inputs.secretData)).toEqual(
-      expect.arrayContaining([asSecret(WEBHOOK), asSecret(SMTP)]),
+      expect.arrayContaining([asSecret(defaultTargets), asSecret(SMTP)]),
     );
     expect(versions).toHaveLength(2);
     for (const r of recorded.filter((r) => r.type !== 'gcp:secretmanager/secretVersion:SecretVersion')) {
@@ -310,8 +324,8 @@ describe('access', () => {
       ],
       [member('edgeflow-fn-notify')]: [
         `roles/datastore.user on project ${PROJECT}`,
+        'roles/secretmanager.secretAccessor on secret edgeflow-notify-default-targets',
         'roles/secretmanager.secretAccessor on secret edgeflow-smtp-url',
-        'roles/secretmanager.secretAccessor on secret edgeflow-webhook-url',
       ],
       [member('edgeflow-fn-triage')]: [`roles/datastore.user on project ${PROJECT}`],
       [member('edgeflow-fn-build')]: [`roles/cloudbuild.builds.builder on project ${PROJECT}`],

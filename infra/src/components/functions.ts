@@ -7,7 +7,7 @@ import { type FunctionName, subscriptionFor, type Topology } from '@edgeflow/sha
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { InfraConfig } from '../config.ts';
-import { functionEnvironment, SECRET_ENV } from '../env.ts';
+import { functionEnvironment, type SecretEnv } from '../env.ts';
 import { FUNCTION_NAMES, functionName } from '../names.ts';
 import { childOptions } from './options.ts';
 
@@ -30,11 +30,10 @@ export interface FunctionsArgs {
   readonly buildAccount: gcp.serviceaccount.Account;
   readonly invoker: gcp.serviceaccount.Account;
   readonly sizing: InfraConfig['functions'];
-  readonly firestoreDatabase: string;
   readonly retentionDays: number;
-  readonly smtpFrom: string | undefined;
-  /** Secret values by config field; absent ones are not created. */
-  readonly secrets: Partial<Record<(typeof SECRET_ENV)[number]['field'], pulumi.Input<string>>>;
+  readonly mailFrom: string | undefined;
+  /** The notify function's secrets (see env.ts notifySecrets). */
+  readonly notifySecrets: readonly SecretEnv[];
 }
 
 export class Functions extends pulumi.ComponentResource {
@@ -60,9 +59,7 @@ export class Functions extends pulumi.ComponentResource {
     const secretEnv: gcp.types.input.cloudfunctionsv2.FunctionServiceConfigSecretEnvironmentVariable[] = [];
     const secretDeps: pulumi.Resource[] = [];
     const secrets: gcp.secretmanager.Secret[] = [];
-    for (const spec of SECRET_ENV) {
-      const value = args.secrets[spec.field];
-      if (value === undefined) continue;
+    for (const spec of args.notifySecrets) {
       const secret = new gcp.secretmanager.Secret(
         `${name}-${spec.secretId}`,
         { project: args.project, secretId: spec.secretId, replication: { auto: {} } },
@@ -70,7 +67,7 @@ export class Functions extends pulumi.ComponentResource {
       );
       const version = new gcp.secretmanager.SecretVersion(
         `${name}-${spec.secretId}-version`,
-        { secret: secret.id, secretData: pulumi.secret(value) },
+        { secret: secret.id, secretData: pulumi.secret(spec.value) },
         child,
       );
       const access = new gcp.secretmanager.SecretIamMember(
@@ -127,9 +124,8 @@ export class Functions extends pulumi.ComponentResource {
             environmentVariables: functionEnvironment(fn, {
               project: args.project,
               topology: args.topology,
-              firestoreDatabase: args.firestoreDatabase,
               retentionDays: args.retentionDays,
-              smtpFrom: args.smtpFrom,
+              mailFrom: args.mailFrom,
             }),
             ...(usesSecrets ? { secretEnvironmentVariables: secretEnv } : {}),
           },

@@ -28,6 +28,19 @@ export const COMPOSITE_INDEXES: readonly {
   },
 ];
 
+/**
+ * Fields no query filters on but Firestore would index automatically, every subfield and
+ * array element of them. A bucket document's `cols` holds thousands of numbers: indexed, it
+ * would cost write latency and index storage and run into the 40 000 index entries per
+ * document limit. Exempting a map exempts its subfields.
+ */
+export const INDEX_EXEMPTIONS: readonly { readonly collection: string; readonly field: string }[] = [
+  { collection: COLLECTIONS.readings, field: 'cols' },
+  { collection: COLLECTIONS.latest, field: 'series' },
+  { collection: COLLECTIONS.latest, field: 'recent' },
+  { collection: COLLECTIONS.deadLetters, field: 'data' },
+];
+
 export interface StorageArgs {
   readonly project: string;
   readonly region: string;
@@ -39,6 +52,7 @@ export class Storage extends pulumi.ComponentResource {
   readonly database: gcp.firestore.Database;
   readonly indexes: readonly gcp.firestore.Index[];
   readonly readingsTtl: gcp.firestore.Field;
+  readonly exemptions: readonly gcp.firestore.Field[];
   readonly sourceBucket: gcp.storage.Bucket;
 
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -88,6 +102,20 @@ export class Storage extends pulumi.ComponentResource {
         indexConfig: {},
       },
       inDb,
+    );
+    this.exemptions = INDEX_EXEMPTIONS.map(
+      (e) =>
+        new gcp.firestore.Field(
+          `${name}-no-index-${e.collection}-${e.field}`,
+          {
+            project: args.project,
+            database: this.database.name,
+            collection: e.collection,
+            field: e.field,
+            indexConfig: {},
+          },
+          inDb,
+        ),
     );
     this.sourceBucket = new gcp.storage.Bucket(
       `${name}-function-source`,
