@@ -10,11 +10,13 @@
  *
  * What: each client's deliver functions are wrapped at CONNECT (before any SUBSCRIBE is
  * handled, so every subscription captures the wrapper). The wrapper acknowledges mqemitter
- * at once, so the emitter never queues, and keeps its own bound instead: at most
- * `maxQueuedMessages` deliveries waiting for the socket and `maxBufferedBytes` in the socket's
- * write buffer. Past either bound the message is dropped for that client only (counted). A
- * client whose socket stays undrained for `undrainedTimeoutMs` is disconnected (counted);
- * its backlog is then at most the bounds above, released asynchronously by aedes.
+ * at once, so the emitter never queues, and keeps its own bound instead: once the client's
+ * socket is backed up (writableNeedDrain), a message is dropped for that client only
+ * (counted) when `maxBufferedBytes` already wait in the socket's write buffer or
+ * `maxQueuedMessages` deliveries wait to be written. A healthy reader is never limited: a
+ * burst of deliveries scheduled within one tick is bounded by the burst itself. A client
+ * whose socket makes no progress (no 'drain') for `undrainedTimeoutMs` is disconnected
+ * (counted); its backlog is then at most the bounds above, released asynchronously by aedes.
  */
 import type { Client } from 'aedes';
 
@@ -55,11 +57,15 @@ class DeliveryGuard {
   readonly #onWritten = (): void => {
     this.#queued--;
   };
+  readonly #onDrain = (): void => {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  };
   readonly #onTimeout = (): void => {
     this.#timer = null;
     const conn = this.#target.conn;
     if (this.#target.closed || conn.destroyed) return;
-    if (conn.writableNeedDrain || this.#queued >= this.#options.maxQueuedMessages) {
+    if (conn.writableNeedDrain) {
       this.#events.onClientDropped(this.#client, this.#queued, conn.writableLength);
       // aedes turns the socket close into client.close(): unsubscribe, will, unregister.
       conn.destroy();
@@ -75,6 +81,9 @@ class DeliveryGuard {
     const deliverQoS = this.#target.deliverQoS;
     this.#target.deliver0 = (packet, cb) => this.#deliver(deliver0, packet, cb);
     this.#target.deliverQoS = (packet, cb) => this.#deliver(deliverQoS, packet, cb);
+    // Any progress by the reader restarts the clock: only a socket that made none for the
+    // whole timeout is dropped.
+    this.#target.conn.on('drain', this.#onDrain);
     this.#target.conn.once('close', () => {
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = null;
@@ -88,9 +97,12 @@ class DeliveryGuard {
       return;
     }
     const conn = target.conn;
+    // Only a socket that is actually backed up limits delivery: deliveries scheduled but not
+    // yet written during a burst to a healthy reader are bounded by the burst itself.
     if (
-      this.#queued >= this.#options.maxQueuedMessages ||
-      conn.writableLength >= this.#options.maxBufferedBytes
+      conn.writableNeedDrain &&
+      (this.#queued >= this.#options.maxQueuedMessages ||
+        conn.writableLength >= this.#options.maxBufferedBytes)
     ) {
       this.#events.onMessageDropped(this.#client);
       this.#arm();
