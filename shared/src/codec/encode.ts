@@ -7,6 +7,11 @@
  * MAX_QUANTIZED (|v * 10^d| >= 2^52, or a product that overflows to Infinity) is written to
  * the float64 column instead, so it round-trips exactly (better than the declared
  * resolution) and encoding stays total over valid readings. Non-finite values throw.
+ *
+ * A float series (no declared resolution, or the fallback above) still goes to the integer
+ * column when that is lossless: if every value is exactly k / 10^d for some d in 0..9 (as
+ * sensor readings like 12.5 or 3.14 usually are), it is stored as counts at that d and
+ * decodes to the identical double. Only series with no such d pay 8 bytes per value.
  */
 import { Encoder } from 'cbor-x';
 import type { Reading } from '../contracts.ts';
@@ -136,7 +141,9 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
       resCodeByMetric.set(first.metric, metricCode);
     }
     const code =
-      metricCode === FLOAT_CODE || fitsIntegerColumn(group, metricCode - 1) ? metricCode : FLOAT_CODE;
+      metricCode !== FLOAT_CODE && fitsIntegerColumn(group, metricCode - 1)
+        ? metricCode
+        : exactDecimalCode(group);
     const count = group.length;
     s.writeUnsigned(deviceIdx);
     s.writeUnsigned(metricIdx * RES_CODE_SLOTS + code);
@@ -208,6 +215,24 @@ function resolutionCode(metric: string, decimals: number | undefined): number {
     throw unencodable(`decimals for ${metric} must be an integer 0..${MAX_DECIMALS}, got ${decimals}`);
   }
   return decimals + 1;
+}
+
+/** Smallest resolution code whose integer column reproduces every value bit for bit, else FLOAT_CODE. */
+function exactDecimalCode(group: readonly Reading[]): number {
+  for (let d = 0; d <= MAX_DECIMALS; d++) {
+    const scale = 10 ** d;
+    let exact = true;
+    for (const r of group) {
+      const counts = Math.round(r.value * scale);
+      // -0 would come back as +0, so it keeps the series in the float column.
+      if (!(Math.abs(counts) <= MAX_QUANTIZED && counts / scale === r.value) || Object.is(r.value, -0)) {
+        exact = false;
+        break;
+      }
+    }
+    if (exact) return d + 1;
+  }
+  return FLOAT_CODE;
 }
 
 function fitsIntegerColumn(group: readonly Reading[], decimals: number): boolean {
