@@ -12,6 +12,9 @@
  * column when that is lossless: if every value is exactly k / 10^d for some d in 0..9 (as
  * sensor readings like 12.5 or 3.14 usually are), it is stored as counts at that d and
  * decodes to the identical double. Only series with no such d pay 8 bytes per value.
+ *
+ * Canonical: series are ordered by their (unique) first seq, so the same readings in any
+ * input order encode to the same bytes (alerts keep their given order).
  */
 import { Encoder } from 'cbor-x';
 import type { Reading } from '../contracts.ts';

@@ -21,6 +21,23 @@ describe('telemetry batch codec round trip', () => {
     );
   });
 
+  it('is canonical: the bytes do not depend on the order readings are given in', () => {
+    fc.assert(
+      fc.property(batchCaseArb, fc.infiniteStream(fc.nat()), (c, picks) => {
+        const shuffled = [...c.batch.readings];
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = picks.next().value % (i + 1);
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        const options = { decimalsFor: decimalsFrom(c) };
+        expect(encodeBatch({ ...c.batch, readings: shuffled }, options)).toEqual(
+          encodeBatch(c.batch, options),
+        );
+      }),
+      { seed: 5, numRuns: 100 },
+    );
+  });
+
   it('peeks the header without decoding the columns', () => {
     fc.assert(
       fc.property(batchCaseArb, (c) => {
