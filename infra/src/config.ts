@@ -76,7 +76,12 @@ export const InfraConfigSchema = Type.Object({
   ),
   /** One service account, key and gateway config per id. */
   gateways: Type.Array(Type.String({ pattern: GATEWAY_ID_PATTERN }), { maxItems: 100, default: [] }),
-  /** Where the gateway's key file will live on the gateway box (goes into its config). */
+  /**
+   * Create a service account key per gateway. Off for keyless gateways (Workload Identity
+   * Federation): the credential configuration file then goes where gatewayKeyFilename says.
+   */
+  gatewayKeys: Type.Boolean({ default: true }),
+  /** Where the gateway's credentials file will live on the gateway box (goes into its config). */
   gatewayKeyFilename: Type.String({ pattern: '^/', default: '/etc/edgeflow/pubsub-key.json' }),
   functions: Type.Object(
     {
@@ -123,6 +128,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigField, KeySpec>> = {
   },
   monitoring: { key: 'edgeflow:monitoring', json: true },
   gateways: { key: 'edgeflow:gateways', json: true },
+  gatewayKeys: { key: 'edgeflow:gatewayKeys', json: true },
   gatewayKeyFilename: { key: 'edgeflow:gatewayKeyFilename', json: false },
   functions: { key: 'edgeflow:functions', json: true },
   webhookUrl: { key: 'edgeflow:webhookUrl', json: false },

@@ -26,8 +26,8 @@ export interface GatewayBootstrap {
     readonly gatewayId: string;
     readonly forwarder: { readonly projectId: string; readonly topic: string; readonly keyFilename: string };
   };
-  /** Service account key JSON, to be written to `config.forwarder.keyFilename`. */
-  readonly keyJson: string;
+  /** Service account key JSON, to be written to `config.forwarder.keyFilename`; absent when keyless. */
+  readonly keyJson?: string;
 }
 
 export interface EdgeflowStack {
@@ -46,7 +46,11 @@ export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
   const apis = new Apis('edgeflow-apis', { project });
   const afterApis = { dependsOn: [apis] };
 
-  const identity = new Identity('edgeflow-identity', { project, gatewayIds: config.gateways }, afterApis);
+  const identity = new Identity(
+    'edgeflow-identity',
+    { project, gatewayIds: config.gateways, gatewayKeys: config.gatewayKeys },
+    afterApis,
+  );
   const storage = new Storage(
     'edgeflow-storage',
     {
@@ -135,16 +139,15 @@ function stackOutputs(
   if (!telemetryTopic) throw new Error('the telemetry topic was not created');
   const gateways: Record<string, pulumi.Output<GatewayBootstrap>> = {};
   for (const g of identity.gateways) {
-    gateways[g.gatewayId] = pulumi
-      .all([telemetryTopic.name, g.key.privateKey])
-      .apply(([topic, privateKey]) => ({
-        config: {
-          gatewayId: g.gatewayId,
-          forwarder: { projectId: config.project, topic, keyFilename: config.gatewayKeyFilename },
-        },
-        // The API returns the key file base64-encoded.
-        keyJson: Buffer.from(privateKey, 'base64').toString('utf8'),
-      }));
+    const privateKey: pulumi.Output<string | undefined> = g.key ? g.key.privateKey : pulumi.output(undefined);
+    gateways[g.gatewayId] = pulumi.all([telemetryTopic.name, privateKey]).apply(([topic, key]) => ({
+      config: {
+        gatewayId: g.gatewayId,
+        forwarder: { projectId: config.project, topic, keyFilename: config.gatewayKeyFilename },
+      },
+      // The API returns the key file base64-encoded.
+      ...(key === undefined ? {} : { keyJson: Buffer.from(key, 'base64').toString('utf8') }),
+    }));
   }
   const serviceAccounts: Record<string, pulumi.Output<string>> = {
     invoker: identity.invoker.email,

@@ -1,6 +1,6 @@
 /**
- * The smallest valid stack: no gateways, no notify secrets. Optional parts must be absent,
- * not half-created, and nothing may reference them.
+ * A small stack: no notify secrets, one keyless gateway, Firestore unprotected. Optional
+ * parts must be absent, not half-created, and nothing may reference them.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,9 @@ const config = parseInfraConfig({
   'gcp:region': 'us-central1',
   'edgeflow:alertChannels': '[{"type":"email","emailAddress":"me@example.com"}]',
   'edgeflow:firestoreDeleteProtection': 'false',
+  'edgeflow:gateways': '["site-keyless"]',
+  'edgeflow:gatewayKeys': 'false',
+  'edgeflow:gatewayKeyFilename': '/etc/edgeflow/wif-credentials.json',
 });
 
 let stack: ReturnType<typeof createEdgeflow>;
@@ -45,15 +48,28 @@ describe('minimal stack', () => {
     expect(notify?.inputs.serviceConfig.environmentVariables.EDGEFLOW_NOTIFY_MAIL_FROM).toBeUndefined();
   });
 
-  it('creates no gateway accounts, keys or telemetry publishers, and an empty gateway output', async () => {
+  it('creates keyless gateways: account and telemetry publisher, no key, config without keyJson', async () => {
     expect(ofType('gcp:serviceaccount/key:Key')).toEqual([]);
     const accounts = ofType('gcp:serviceaccount/account:Account').map((a) => a.inputs.accountId);
-    expect(accounts.filter((a: string) => a.startsWith('gw-'))).toEqual([]);
+    expect(accounts.filter((a: string) => a.startsWith('gw-'))).toEqual(['gw-site-keyless']);
     const telemetryPublishers = ofType('gcp:pubsub/topicIAMMember:TopicIAMMember').filter(
       (r) => r.inputs.topic === TOPOLOGY.topics.telemetry.name,
     );
-    expect(telemetryPublishers).toEqual([]);
-    expect(await resolved(stack.outputs.gateways)).toEqual({});
+    expect(telemetryPublishers.map((r) => r.inputs.member)).toEqual([
+      'serviceAccount:gw-site-keyless@edgeflow-sandbox.iam.gserviceaccount.com',
+    ]);
+    expect(await resolved(stack.outputs.gateways)).toEqual({
+      'site-keyless': {
+        config: {
+          gatewayId: 'site-keyless',
+          forwarder: {
+            projectId: 'edgeflow-sandbox',
+            topic: TOPOLOGY.topics.telemetry.name,
+            keyFilename: '/etc/edgeflow/wif-credentials.json',
+          },
+        },
+      },
+    });
   });
 
   it('lets Firestore be deleted with the stack when protection is off', () => {

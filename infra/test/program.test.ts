@@ -381,7 +381,7 @@ describe('gateways', () => {
           keyFilename: '/etc/edgeflow/pubsub-key.json',
         },
       });
-      const key = JSON.parse(g.keyJson) as { type: string; client_email: string };
+      const key = JSON.parse(g.keyJson ?? 'null') as { type: string; client_email: string };
       expect(key.type).toBe('service_account');
       expect(key.client_email).toBe(sa(`gw-${id}`));
     }

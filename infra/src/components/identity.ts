@@ -26,12 +26,14 @@ export const PROJECT_ROLES: Readonly<Record<FunctionName | 'build', readonly str
 export interface IdentityArgs {
   readonly project: string;
   readonly gatewayIds: readonly string[];
+  /** False for keyless (Workload Identity Federation) gateways. */
+  readonly gatewayKeys: boolean;
 }
 
 export interface GatewayIdentity {
   readonly gatewayId: string;
   readonly account: gcp.serviceaccount.Account;
-  readonly key: gcp.serviceaccount.Key;
+  readonly key: gcp.serviceaccount.Key | undefined;
 }
 
 export class Identity extends pulumi.ComponentResource {
@@ -98,11 +100,9 @@ export class Identity extends pulumi.ComponentResource {
         gatewayAccountId(gatewayId),
         `edgeflow gateway ${gatewayId}`,
       );
-      const key = new gcp.serviceaccount.Key(
-        `${name}-gw-${gatewayId}-key`,
-        { serviceAccountId: sa.name },
-        child,
-      );
+      const key = args.gatewayKeys
+        ? new gcp.serviceaccount.Key(`${name}-gw-${gatewayId}-key`, { serviceAccountId: sa.name }, child)
+        : undefined;
       return { gatewayId, account: sa, key };
     });
     this.registerOutputs({});
