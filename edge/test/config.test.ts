@@ -1,0 +1,103 @@
+import { fileURLToPath } from 'node:url';
+import { type EdgeflowError, isEdgeflowError } from '@edgeflow/shared';
+import { describe, expect, it } from 'vitest';
+import { gatewayConfigFrom, loadGatewayConfig } from '../src/config.ts';
+
+const minimal = { gatewayId: 'site-a-gw1', registryFile: '/tmp/devices.json' };
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(isEdgeflowError(err, 'EDGEFLOW_CONFIG_INVALID')).toBe(true);
+    return (err as EdgeflowError).problems.map((p) => `${p.path} ${p.message}`);
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('gateway config', () => {
+  it('fills defaults and freezes', () => {
+    const config = gatewayConfigFrom(minimal);
+    expect(config.mqtt.port).toBe(1883);
+    expect(config.allowAnonymous).toBe(false);
+    expect(config.outbox.maxBytes).toBe(1024 ** 3);
+    expect(config.forwarder.topic).toBe('edgeflow-telemetry');
+    expect(Object.isFrozen(config.mqtt)).toBe(true);
+  });
+
+  it('lists every problem in one error', () => {
+    const paths = problemsOf(() =>
+      gatewayConfigFrom({
+        gatewayId: 'Site A',
+        mqtt: { port: 'eighteen', colour: 'blue' },
+        ingest: { maxPayloadBytes: -1 },
+        outbox: { maxBytes: 12 },
+        forwarder: { lingerMs: -5 },
+      }),
+    );
+    const all = paths.join('\n');
+    for (const expected of [
+      /^\/ .*registryFile/m,
+      /^\/gatewayId /m,
+      /^\/mqtt\/port /m,
+      /^\/mqtt\/colour /m,
+      /^\/ingest\/maxPayloadBytes /m,
+      /^\/outbox\/maxBytes /m,
+      /^\/forwarder\/lingerMs /m,
+    ]) {
+      expect(all).toMatch(expected);
+    }
+  });
+
+  it('checks what rules mean, not only their shape, and collects all of it', () => {
+    const paths = problemsOf(() =>
+      gatewayConfigFrom({
+        ...minimal,
+        mqtt: { port: 1883, tls: { port: 1883, certFile: 'c', keyFile: 'k' } },
+        rules: {
+          devices: {
+            'dev-1': {
+              temperature: [
+                {
+                  id: 'temperature-high',
+                  kind: 'threshold',
+                  severity: 'warning',
+                  direction: 'above',
+                  threshold: 30,
+                  clearBand: 1,
+                  raiseHoldMs: 30 * 24 * 3_600_000,
+                  clearHoldMs: 0,
+                },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    expect(paths.some((p) => p.startsWith('/rules/devices/dev-1/temperature'))).toBe(true);
+    expect(paths.some((p) => p.startsWith('/mqtt/tls/port '))).toBe(true);
+  });
+
+  it('applies EDGEFLOW_GATEWAY_ environment overrides over the file', () => {
+    const config = gatewayConfigFrom(minimal, {
+      EDGEFLOW_GATEWAY_MQTT__PORT: '1884',
+      EDGEFLOW_GATEWAY_ALLOW_ANONYMOUS: 'true',
+      EDGEFLOW_GATEWAY_OUTBOX__MAX_BYTES: String(64 * 1024 * 1024),
+      OTHER_VAR: 'ignored',
+    });
+    expect(config.mqtt.port).toBe(1884);
+    expect(config.allowAnonymous).toBe(true);
+    expect(config.outbox.maxBytes).toBe(64 * 1024 * 1024);
+  });
+
+  it('the example config in edge/ is valid', () => {
+    const path = fileURLToPath(new URL('../gateway.example.yaml', import.meta.url));
+    const config = loadGatewayConfig(path, {});
+    expect(config.gatewayId).toBe('site-a-gw1');
+    expect(config.rules.devices['freezer-1']?.temperature?.[0]?.threshold).toBe(-15);
+  });
+
+  it('a missing or malformed file is a config error naming the file', () => {
+    expect(() => loadGatewayConfig('/nonexistent/gateway.yaml', {})).toThrow(/nonexistent\/gateway.yaml/);
+  });
+});
