@@ -94,7 +94,7 @@ describe('gateway config', () => {
     const path = fileURLToPath(new URL('../gateway.example.yaml', import.meta.url));
     const config = loadGatewayConfig(path, {});
     expect(config.gatewayId).toBe('site-a-gw1');
-    expect(config.rules.devices['freezer-1']?.temperature?.[0]?.threshold).toBe(-15);
+    expect(config.rules.devices['freezer-1']?.temperature?.[0]).toMatchObject({ threshold: -15 });
   });
 
   it('a missing or malformed file is a config error naming the file', () => {
