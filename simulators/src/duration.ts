@@ -22,22 +22,17 @@ export function parseDurationMs(text: string | number): number | undefined {
   return Number.isFinite(ms) ? sign * Math.round(ms) : undefined;
 }
 
-/** `150000` -> `2m30s`; `-1500` -> `-1.5s`. */
+/** `150000` -> `2m30s`; `120050` -> `2m0.05s`; `-1500` -> `-1.5s`. */
 export function formatDuration(ms: number): string {
   if (ms < 0) return `-${formatDuration(-ms)}`;
-  if (ms === 0) return '0s';
-  if (ms % 1000 !== 0) return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
-  let s = ms / 1000;
-  const parts: string[] = [];
-  for (const [unit, size] of [
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
-    if (s >= size) {
-      parts.push(`${Math.floor(s / size)}${unit}`);
-      s %= size;
-    }
-  }
-  return parts.join('');
+  if (ms < 1000) return `${ms}ms`;
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  let out = '';
+  if (hours) out += `${hours}h`;
+  if (minutes) out += `${minutes}m`;
+  if (seconds || !out)
+    out += `${(hours || minutes) && seconds < 10 && seconds % 1 ? seconds.toFixed(3).replace(/0+$/, '') : seconds}s`;
+  return out;
 }

@@ -218,7 +218,8 @@ export class ConnectionPool {
       if (state.connected) {
         state.connected = false;
         this.#connected--;
-        counters.disconnects++;
+        // Our own close at the end of the run is not a disconnect worth reporting.
+        if (!this.#closed) counters.disconnects++;
       }
       state.session = undefined;
       // Fails the callbacks of publishes still awaiting PUBACK, so their window slots free up.

@@ -105,6 +105,7 @@ export async function runFleet(input: FleetOptionsInput, control: RunControl = {
   const total = plan.readingsIn(options.durationMs);
   const emission = newEmission();
   const encoded: Encoded = { topic: '', payload: '' };
+  progress.restart();
   const t0 = performance.now();
   let j = 0;
   let stormCheckedMs = 0;
@@ -217,6 +218,12 @@ class ProgressMeter {
     this.#counters = counters;
     this.#pool = pool;
     this.#onProgress = onProgress;
+  }
+
+  /** Starts a fresh interval, so the first rates of the run do not average in the connect phase. */
+  restart(): void {
+    const c = this.#counters;
+    this.#last = { atMs: performance.now(), sent: c.sent, acked: c.acked, failed: totalFailed(c) };
   }
 
   report(phase: FleetProgress['phase'], elapsedMs: number, durationMs: number): void {
