@@ -60,6 +60,25 @@ const fnResource = (fn: string) =>
   one('gcp:cloudfunctionsv2/function:Function', (r) => r.inputs.name === `edgeflow-${fn}`);
 const fnUrl = (fn: string) => `https://edgeflow-${fn}-x7k2-ew.a.run.app`;
 
+describe('structure', () => {
+  it('declares every cloud resource as a child of one of the concern components', () => {
+    // The mock monitor keys resources by URN; a child's URN carries its parent's type chain.
+    const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+    const urns = [...monitor.resources.keys()];
+    const custom = urns.filter((urn) => urn.includes('gcp:'));
+    expect(custom.length).toBe(recorded.filter((r) => r.type.startsWith('gcp:')).length);
+    const parents = new Set(custom.map((urn) => urn.split('::')[2]?.split('$')[0]));
+    expect([...parents].sort()).toEqual([
+      'edgeflow:infra:Apis',
+      'edgeflow:infra:Functions',
+      'edgeflow:infra:Identity',
+      'edgeflow:infra:Messaging',
+      'edgeflow:infra:Monitoring',
+      'edgeflow:infra:Storage',
+    ]);
+  });
+});
+
 describe('project services', () => {
   it('enables every API the stack uses and leaves them on at teardown', () => {
     const services = ofType('gcp:projects/service:Service');
