@@ -90,6 +90,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     mark('provisionedMs');
     const credentials = loadCredentials(credentialsFile);
 
+    // The SDK's documented switch to emulator mode (no credentials) is this variable.
+    process.env.FIRESTORE_EMULATOR_HOST = cloud.firestoreHost;
     const db = new Firestore({ projectId: cloud.projectId, ignoreUndefinedProperties: true });
     cleanups.push(() => db.terminate());
     await seedProfiles(db, credentials, options.rules, sink.url);

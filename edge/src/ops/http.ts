@@ -1,7 +1,7 @@
 /**
  * Operations endpoint: GET /healthz (200 when the broker listens and the outbox is open,
  * 503 otherwise, with the outbox depth) and GET /metrics (Prometheus text, the registry
- * shared by broker, outbox and forwarder).
+ * shared by broker, outbox and forwarder; `?format=json` for prom-client's JSON form).
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -39,6 +39,14 @@ export async function startOpsServer(
       res
         .writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify(report));
+      return;
+    }
+    if (path === '/metrics' && (req.url ?? '').includes('format=json')) {
+      // prom-client's JSON form, for consoles and tests that want numbers, not text.
+      registry.getMetricsAsJSON().then(
+        (json) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(json)),
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
+      );
       return;
     }
     if (path === '/metrics') {

@@ -1,0 +1,109 @@
+/**
+ * What the console shows, as plain data updated by the run's events. Rates are derived
+ * from successive counter samples (readings/s in at the gateway, out to Pub/Sub).
+ */
+import type { AlertEvent } from '@edgeflow/shared';
+import type { FleetProgress } from '@edgeflow/simulators';
+import type { CloudAlertRecord, GatewayCounters } from '../observe.ts';
+import { total } from '../observe.ts';
+import type { Delivery } from '../webhook-sink.ts';
+
+export interface AlertLine {
+  readonly atMs: number;
+  readonly kind: 'raised' | 'cleared' | 'delivered';
+  readonly deviceId: string;
+  readonly metric: string;
+  readonly ruleId: string;
+  readonly severity: string;
+  readonly value: number;
+  /** Where the transition was seen first: the edge (local MQTT) or the cloud (alert record). */
+  readonly where: 'edge' | 'cloud' | 'webhook';
+}
+
+/** Lines kept for the screen: the newest ones matter, the summary counts the rest. */
+const MAX_LINES = 12;
+
+export class ConsoleState {
+  phase = 'starting';
+  readonly startedAtMs: number;
+  fleet: FleetProgress | undefined;
+  counters: GatewayCounters = {};
+  inPerS = 0;
+  outPerS = 0;
+  persisted = 0;
+  deliveries = 0;
+  readonly lines: AlertLine[] = [];
+  readonly #seen = new Map<string, 'edge' | 'cloud'>();
+  #lastSample: { atMs: number; accepted: number; sent: number } | undefined;
+  readonly #nowMs: () => number;
+
+  constructor(nowMs: () => number) {
+    this.#nowMs = nowMs;
+    this.startedAtMs = nowMs();
+  }
+
+  onCounters(counters: GatewayCounters): void {
+    const atMs = this.#nowMs();
+    const accepted = total(counters, 'edgeflow_gateway_readings_accepted_total');
+    const sent = total(counters, 'edgeflow_forwarder_readings_sent_total');
+    const last = this.#lastSample;
+    if (last && atMs > last.atMs) {
+      this.inPerS = ((accepted - last.accepted) * 1000) / (atMs - last.atMs);
+      this.outPerS = ((sent - last.sent) * 1000) / (atMs - last.atMs);
+    }
+    this.#lastSample = { atMs, accepted, sent };
+    this.counters = counters;
+  }
+
+  onEdgeAlert(e: AlertEvent): void {
+    this.#transition(`${e.alertId}:${e.kind}`, 'edge', {
+      kind: e.kind,
+      deviceId: e.deviceId,
+      metric: e.metric,
+      ruleId: e.ruleId,
+      severity: e.severity,
+      value: e.value,
+    });
+  }
+
+  onCloudAlert(r: CloudAlertRecord): void {
+    const base = {
+      deviceId: r.deviceId,
+      metric: r.metric,
+      ruleId: r.ruleId,
+      severity: r.severity,
+      value: r.value,
+    };
+    if (r.raisedAtMs !== null) this.#transition(`${r.alertId}:raised`, 'cloud', { ...base, kind: 'raised' });
+    if (r.clearedAtMs !== null)
+      this.#transition(`${r.alertId}:cleared`, 'cloud', { ...base, kind: 'cleared' });
+  }
+
+  onDelivery(d: Delivery): void {
+    this.deliveries += 1;
+    const alert = (d.body as { alert?: AlertEvent } | undefined)?.alert;
+    if (!alert) return;
+    this.#push({
+      atMs: this.#nowMs(),
+      kind: 'delivered',
+      deviceId: alert.deviceId,
+      metric: alert.metric,
+      ruleId: alert.ruleId,
+      severity: alert.severity,
+      value: alert.value,
+      where: 'webhook',
+    });
+  }
+
+  #transition(key: string, where: 'edge' | 'cloud', line: Omit<AlertLine, 'atMs' | 'where'>): void {
+    // Each transition is shown once, tagged with where it showed up first.
+    if (this.#seen.has(key)) return;
+    this.#seen.set(key, where);
+    this.#push({ ...line, atMs: this.#nowMs(), where });
+  }
+
+  #push(line: AlertLine): void {
+    this.lines.push(line);
+    if (this.lines.length > MAX_LINES) this.lines.shift();
+  }
+}
