@@ -1,11 +1,10 @@
 /**
- * The ingest Cloud Function: registered with functions-framework at import as `ingest`
- * (a CloudEvent function fed by the telemetry topic, directly or through a push
- * subscription). Adapters are built lazily from the environment on the first event, so
- * importing the module is cheap (cold start) and tests can set the environment first.
+ * The ingest function's instance runtime: adapters built once per instance from the
+ * environment, and the event handler. Loaded by index.ts on the first event, so the SDKs
+ * (Firestore, Pub/Sub) load then and not at module load (cold start).
  */
 import { decodeBatch, systemClock, TOPOLOGY } from '@edgeflow/shared';
-import * as functions from '@google-cloud/functions-framework';
+import type { CloudEvent } from '@google-cloud/functions-framework';
 import { createFirestore, newWriteCounter, type WriteCounter } from '../../adapters/firestore/client.ts';
 import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.ts';
 import { FirestoreProfileStore } from '../../adapters/firestore/profiles.ts';
@@ -18,7 +17,8 @@ import { Ingestor } from './ingest.ts';
 import { ProfileCache } from './profile-cache.ts';
 import { sharedRuleStepper } from './rules.ts';
 
-export const INGEST_FUNCTION = 'ingest';
+/** Same as index.ts INGEST_FUNCTION (no import: index.ts loads this module). */
+const INGEST_FUNCTION = 'ingest';
 
 export interface IngestRuntime {
   readonly ingestor: Ingestor;
@@ -64,7 +64,7 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
   return runtime;
 }
 
-export async function handleIngestEvent(event: functions.CloudEvent<MessagePublishedData>): Promise<void> {
+export async function handleIngestEvent(event: CloudEvent<MessagePublishedData>): Promise<void> {
   const { ingestor, projectId } = ingestRuntime();
   const msg = toPubSubMessage(event.id, event.data);
   const traceparent = msg.attributes.traceparent ?? (event.traceparent as string | undefined);
@@ -77,5 +77,3 @@ export async function handleIngestEvent(event: functions.CloudEvent<MessagePubli
     throw err;
   }
 }
-
-functions.cloudEvent<MessagePublishedData>(INGEST_FUNCTION, handleIngestEvent);

@@ -1,10 +1,10 @@
 /**
- * The notify Cloud Function: registered with functions-framework at import as `notify`
- * (CloudEvent function fed by the alerts topic). Adapters are built lazily from the
- * environment on the first event.
+ * The notify function's instance runtime: adapters built once per instance from the
+ * environment, and the event handler. Loaded by index.ts on the first event, so the SDKs
+ * (Firestore, Pub/Sub, nodemailer) load then and not at module load (cold start).
  */
 import { type Clock, type DeviceProfile, systemClock, TOPOLOGY } from '@edgeflow/shared';
-import * as functions from '@google-cloud/functions-framework';
+import type { CloudEvent } from '@google-cloud/functions-framework';
 import { channelFactory } from '../../adapters/channels/index.ts';
 import { FirestoreAlertStore } from '../../adapters/firestore/alerts.ts';
 import { createFirestore, newWriteCounter, type WriteCounter } from '../../adapters/firestore/client.ts';
@@ -18,7 +18,8 @@ import { Notifier } from './notify.ts';
 import type { ProfileSource } from './ports.ts';
 import { realSleep } from './retry.ts';
 
-export const NOTIFY_FUNCTION = 'notify';
+/** Same as index.ts NOTIFY_FUNCTION (no import: index.ts loads this module). */
+const NOTIFY_FUNCTION = 'notify';
 
 export interface NotifyRuntime {
   readonly notifier: Notifier;
@@ -83,7 +84,7 @@ export function notifyRuntime(
   return runtime;
 }
 
-export async function handleNotifyEvent(event: functions.CloudEvent<MessagePublishedData>): Promise<void> {
+export async function handleNotifyEvent(event: CloudEvent<MessagePublishedData>): Promise<void> {
   const { notifier, projectId } = notifyRuntime();
   const msg = toPubSubMessage(event.id, event.data);
   const traceparent = msg.attributes.traceparent ?? (event.traceparent as string | undefined);
@@ -95,5 +96,3 @@ export async function handleNotifyEvent(event: functions.CloudEvent<MessagePubli
     throw err;
   }
 }
-
-functions.cloudEvent<MessagePublishedData>(NOTIFY_FUNCTION, handleNotifyEvent);
