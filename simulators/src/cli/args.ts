@@ -76,14 +76,20 @@ export function buildCommand(): Command {
     .option('--list-scenarios', 'list the shipped scenarios and exit')
     .allowUnknownOption()
     .allowExcessArguments()
-    .showHelpAfterError(false)
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  npm run simulate -- --devices 200 --rate 1 --duration 10m --seed 42\n' +
-        '  npm run simulate -- --scenario heatwave --broker mqtt://127.0.0.1:1883 --credentials creds.json\n' +
-        '  npm run simulate -- --scenario flapping --check\n',
-    );
+    .showHelpAfterError(false);
+}
+
+const HELP_EXAMPLES =
+  '\nExamples:\n' +
+  '  npm run simulate -- --devices 200 --rate 1 --duration 10m --seed 42\n' +
+  '  npm run simulate -- --scenario heatwave --broker mqtt://127.0.0.1:1883 --credentials creds.json\n' +
+  '  npm run simulate -- --scenario flapping --check\n' +
+  '\nOne MQTT connection per device (username = device id); connects are gated (200 at once) and\n' +
+  'retried with exponential backoff and full jitter. QoS 1 keeps at most --max-in-flight\n' +
+  'unacknowledged publishes per connection; readings beyond it are counted as failed, not queued.\n';
+
+export function helpText(): string {
+  return buildCommand().helpInformation() + HELP_EXAMPLES;
 }
 
 interface RawFlags {
@@ -109,8 +115,7 @@ interface RawFlags {
 /** Parses argv (without node and script) into a validated request; throws one error listing every problem. */
 export function parseCliArgs(argv: readonly string[]): CliRequest {
   const command = buildCommand().exitOverride();
-  if (argv.includes('--help') || argv.includes('-h'))
-    return { mode: 'help', text: command.helpInformation() };
+  if (argv.includes('--help') || argv.includes('-h')) return { mode: 'help', text: helpText() };
   command.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   const problems: Problem[] = [];
   try {
