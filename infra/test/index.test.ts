@@ -14,7 +14,13 @@ const bundleCalls = vi.hoisted(() => [] as { entry: string; outDir: string }[]);
 vi.mock('../src/build/bundle.ts', () => ({
   bundleFunctions: (options: { entry: string; outDir: string }) => {
     bundleCalls.push(options);
-    return { dir: fixture, main: 'index.ts', dependencies: {}, sha256: 'ab'.repeat(32) };
+    return {
+      dir: fixture,
+      main: 'index.ts',
+      dependencies: {},
+      optionalDependencies: {},
+      sha256: 'ab'.repeat(32),
+    };
   },
 }));
 

@@ -23,6 +23,9 @@ import { buildSync } from 'esbuild';
 
 export const DEFAULT_EXTERNAL: readonly string[] = ['@google-cloud/*', 'cbor-extract'];
 
+/** Packages the bundle may import but runs without (cbor-x falls back to pure JS). */
+const OPTIONAL_EXTERNAL = new Set(['cbor-extract']);
+
 export interface BundleOptions {
   /** The module that imports every function module (absolute path). */
   readonly entry: string;
@@ -39,6 +42,8 @@ export interface FunctionBundle {
   readonly main: string;
   /** External packages the bundle imports, pinned to the installed versions. */
   readonly dependencies: Readonly<Record<string, string>>;
+  /** External packages the bundle runs without (npm may fail to install them without failing the build). */
+  readonly optionalDependencies: Readonly<Record<string, string>>;
   /** Hex SHA-256 over every file in `dir`: changes exactly when the deployable changes. */
   readonly sha256: string;
 }
@@ -104,9 +109,12 @@ export function bundleFunctions(options: BundleOptions): FunctionBundle {
       if (imp.external && !isBuiltin(imp.path)) imported.add(packageName(imp.path));
   }
   const dependencies: Record<string, string> = {};
+  const optionalDependencies: Record<string, string> = {};
   for (const name of [...imported].sort()) {
     const version = installedVersion(name, dirname(entry));
-    if (version !== undefined) dependencies[name] = version;
+    if (version === undefined) continue;
+    if (OPTIONAL_EXTERNAL.has(name)) optionalDependencies[name] = version;
+    else dependencies[name] = version;
   }
   const manifest = {
     name: 'edgeflow-functions',
@@ -116,9 +124,10 @@ export function bundleFunctions(options: BundleOptions): FunctionBundle {
     main: MAIN,
     engines: { node: '>=24' },
     dependencies,
+    optionalDependencies,
   };
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { dir: outDir, main: MAIN, dependencies, sha256: hashDir(outDir) };
+  return { dir: outDir, main: MAIN, dependencies, optionalDependencies, sha256: hashDir(outDir) };
 }
 
 /** `@scope/pkg/sub/path` -> `@scope/pkg`; `pkg/sub` -> `pkg`. */
@@ -126,9 +135,6 @@ function packageName(specifier: string): string {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
-
-/** Packages the bundle may import but runs without (cbor-x falls back to pure JS). */
-const OPTIONAL_EXTERNAL = new Set(['cbor-extract']);
 
 /** Node's lookup order, by hand: package.json is often not in a package's `exports`. */
 function installedVersion(name: string, fromDir: string): string | undefined {
