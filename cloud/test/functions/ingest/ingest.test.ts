@@ -1,0 +1,195 @@
+import { type AlertEvent, decodeBatch, encodeBatch, ManualClock, type Reading } from '@edgeflow/shared';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { CloudError, CloudErrorCodes } from '../../../src/adapters/errors.ts';
+import { type IngestMessage, Ingestor } from '../../../src/functions/ingest/ingest.ts';
+import { ProfileCache } from '../../../src/functions/ingest/profile-cache.ts';
+import { sharedRuleStepper } from '../../../src/functions/ingest/rules.ts';
+import { MemoryAlertBus, MemoryDeadLetters, MemoryProfileStore, MemoryReadingStore } from './fakes.ts';
+
+const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+
+function readings(deviceId: string, startSeq: number, count: number, value: number): Reading[] {
+  return Array.from({ length: count }, (_, i) => ({
+    deviceId,
+    metric: 'temperature',
+    tsMs: T0 + (startSeq + i) * 1000,
+    value,
+    seq: startSeq + i,
+  }));
+}
+
+function msg(data: Uint8Array, id = 'm1'): IngestMessage {
+  return {
+    data: Buffer.from(data),
+    attributes: {},
+    messageId: id,
+    publishTimeMs: undefined,
+    deliveryAttempt: undefined,
+    subscription: undefined,
+  };
+}
+
+function setup(
+  options: { failAfterWrite?: boolean; decode?: (b: Uint8Array) => ReturnType<typeof decodeBatch> } = {},
+) {
+  const profiles = new MemoryProfileStore();
+  profiles.profiles.set('d1', { deviceId: 'd1', site: 's1', name: 'one', units: {}, notify: [] });
+  const clock = new ManualClock(T0);
+  const store = new MemoryReadingStore();
+  const bus = new MemoryAlertBus();
+  const letters = new MemoryDeadLetters();
+  const ingestor = new Ingestor({
+    decode: options.decode ?? ((b) => decodeBatch(b)),
+    profiles: new ProfileCache(profiles, clock, { ttlMs: 60_000, maxEntries: 100 }),
+    readings: store,
+    bus,
+    deadLetters: letters,
+    rules: sharedRuleStepper(),
+    clock,
+    logger: pino({ level: 'silent' }),
+    options: {
+      bucket: { bucketWindowMs: 3_600_000, retentionMs: 86_400_000 },
+      latestShards: 4,
+      failAfterWrite: options.failAfterWrite ?? false,
+    },
+  });
+  return { ingestor, profiles, clock, store, bus, letters };
+}
+
+const edgeAlert: AlertEvent = {
+  alertId: 'd1.temperature.temperature-high.1763892000000',
+  kind: 'raised',
+  deviceId: 'd1',
+  metric: 'temperature',
+  ruleId: 'temperature-high',
+  ruleKind: 'threshold',
+  severity: 'warning',
+  value: 35,
+  tsMs: T0,
+  seq: 5,
+  source: 'edge',
+  message: 'temperature above 30 for 10 s',
+};
+
+describe('Ingestor', () => {
+  it('persists, forwards edge alerts and costs one write per bucket plus one per shard', async () => {
+    const { ingestor, store, bus } = setup();
+    const bytes = encodeBatch({
+      gatewayId: 'gw-1',
+      createdAtMs: T0,
+      readings: readings('d1', 1, 60, 20),
+      alerts: [edgeAlert],
+    });
+    const out = await ingestor.handle(msg(bytes));
+    expect(out).toMatchObject({
+      status: 'persisted',
+      batchId: 'gw-1:1-60',
+      readings: 60,
+      buckets: 1,
+      edgeAlerts: 1,
+    });
+    expect(bus.published).toEqual([{ ...edgeAlert, gatewayId: 'gw-1' }]);
+    expect(store.writes).toBe(2);
+    // Redelivery: the bucket merge is repeated (idempotent), the shard is not written again.
+    await ingestor.handle(msg(bytes));
+    expect(store.writes).toBe(3);
+    expect(Object.keys([...store.buckets.values()][0]?.cols ?? {})).toEqual(['gw-1_1']);
+  });
+
+  it('rejects and counts invalid readings without failing the batch', async () => {
+    const good = readings('d1', 1, 3, 20);
+    const bad = [
+      { ...good[0], seq: 9, value: 500 } as Reading,
+      { ...good[0], seq: 10, deviceId: 'bad id!' } as Reading,
+    ];
+    const { ingestor } = setup({
+      decode: () => ({ gatewayId: 'gw-1', createdAtMs: T0, readings: [...good, ...bad], alerts: [] }),
+    });
+    const out = await ingestor.handle(msg(new Uint8Array([1])));
+    expect(out).toMatchObject({ status: 'persisted', readings: 3, rejected: 2 });
+    expect(ingestor.counters.readingsRejected).toBe(2);
+  });
+
+  it('persists unknown devices under the unregistered profile and reports each once', async () => {
+    const { ingestor, profiles, store } = setup();
+    await ingestor.handle(
+      msg(
+        encodeBatch({
+          gatewayId: 'gw-1',
+          createdAtMs: T0,
+          readings: readings('ghost', 1, 5, 20),
+          alerts: [],
+        }),
+      ),
+    );
+    await ingestor.handle(
+      msg(
+        encodeBatch({
+          gatewayId: 'gw-1',
+          createdAtMs: T0,
+          readings: readings('ghost', 6, 5, 20),
+          alerts: [],
+        }),
+      ),
+    );
+    expect(profiles.reported).toEqual(['ghost']);
+    const bucket = [...store.buckets.values()].find((b) => b.meta.deviceId === 'ghost');
+    expect(bucket?.meta.enrichment).toMatchObject({ site: 'unregistered', registered: false });
+  });
+
+  it('caches profiles for the TTL, then reads them again', async () => {
+    const { ingestor, profiles, clock } = setup();
+    const b = (seq: number) =>
+      msg(
+        encodeBatch({ gatewayId: 'gw-1', createdAtMs: T0, readings: readings('d1', seq, 2, 20), alerts: [] }),
+      );
+    await ingestor.handle(b(1));
+    await ingestor.handle(b(3));
+    expect(profiles.reads).toBe(1);
+    clock.advance(60_001);
+    await ingestor.handle(b(5));
+    expect(profiles.reads).toBe(2);
+  });
+
+  it('dead-letters undecodable bytes and acknowledges', async () => {
+    const { ingestor, letters, store } = setup();
+    const out = await ingestor.handle(msg(Buffer.from('garbage'), 'poison-1'));
+    expect(out.status).toBe('dead-lettered');
+    expect(letters.letters.get('poison-1')).toMatchObject({
+      source: 'ingest',
+      code: expect.stringMatching(/^EDGEFLOW_CODEC_/),
+    });
+    expect(store.writes).toBe(0);
+  });
+
+  it('throws transient failures so Pub/Sub redelivers, and the redelivery completes the batch', async () => {
+    const { ingestor, store, letters } = setup();
+    const bytes = encodeBatch({
+      gatewayId: 'gw-1',
+      createdAtMs: T0,
+      readings: readings('d1', 1, 10, 20),
+      alerts: [],
+    });
+    store.failNext = Object.assign(new Error('unavailable'), { code: 14 });
+    await expect(ingestor.handle(msg(bytes))).rejects.toThrow('unavailable');
+    expect(letters.letters.size).toBe(0);
+    await expect(ingestor.handle(msg(bytes))).resolves.toMatchObject({ status: 'persisted' });
+  });
+
+  it('fails after writing once per batch when the test setting is on', async () => {
+    const { ingestor, bus } = setup({ failAfterWrite: true });
+    const bytes = encodeBatch({
+      gatewayId: 'gw-1',
+      createdAtMs: T0,
+      readings: readings('d1', 1, 10, 20),
+      alerts: [edgeAlert],
+    });
+    await expect(ingestor.handle(msg(bytes))).rejects.toSatisfy(
+      (e) => e instanceof CloudError && e.code === CloudErrorCodes.TEST_FAULT,
+    );
+    await expect(ingestor.handle(msg(bytes))).resolves.toMatchObject({ status: 'persisted' });
+    // Forwarded twice; notify dedups by alert id + kind.
+    expect(bus.published.map((e) => e.alertId)).toEqual([edgeAlert.alertId, edgeAlert.alertId]);
+  });
+});
