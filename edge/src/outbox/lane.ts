@@ -201,51 +201,53 @@ export class Lane {
    * Ids below the oldest retained segment are skipped.
    */
   async read(fromId: number, enough: (frame: DecodedFrame) => boolean): Promise<void> {
-    let segIndex = this.#segmentIndexOf(fromId);
+    // Segments are found by id, never by array index: a commit or an eviction may drop the
+    // oldest segments (shifting the array) while this read awaits.
+    let seg: Segment | undefined = this.segments[this.#segmentIndexOf(fromId)];
     let done = false;
-    while (!done && segIndex < this.segments.length) {
-      const seg = this.segments[segIndex] as Segment;
-      const limit = seg.durableBytes;
+    while (!done && seg) {
+      const current: Segment = seg;
+      const limit = current.durableBytes;
       let offset = 0;
       const hint = this.#hint;
-      if (hint && hint.segmentFirstId === seg.firstId && hint.recordFirstId <= fromId) offset = hint.offset;
-      const fh = await open(seg.path, 'r').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined; // evicted while we were reading
+      if (hint && hint.segmentFirstId === current.firstId && hint.recordFirstId <= fromId)
+        offset = hint.offset;
+      const fh = await open(current.path, 'r').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined; // evicted before we got to it
         throw err;
       });
-      if (!fh) {
-        segIndex = this.#segmentIndexOf(fromId);
-        continue;
-      }
-      try {
-        let buf = Buffer.alloc(0);
-        let bufStart = offset;
-        while (!done && offset < limit) {
-          const r = parseFrame(buf, offset - bufStart);
-          if (!r.ok && r.reason === 'short') {
-            const want = Math.min(limit - offset, Math.max(READ_CHUNK_BYTES, r.need));
-            if (want < r.need || (buf.length > 0 && offset - bufStart === 0 && want <= buf.length)) {
-              throw new Error(`outbox segment ${seg.path} is corrupt at offset ${offset}`);
+      if (fh) {
+        try {
+          let buf = Buffer.alloc(0);
+          let bufStart = offset;
+          while (!done && offset < limit) {
+            const r = parseFrame(buf, offset - bufStart);
+            if (!r.ok && r.reason === 'short') {
+              const want = Math.min(limit - offset, Math.max(READ_CHUNK_BYTES, r.need));
+              if (want < r.need) {
+                throw new Error(`outbox segment ${current.path} is corrupt at offset ${offset}`);
+              }
+              buf = Buffer.allocUnsafe(want);
+              const { bytesRead } = await fh.read(buf, 0, want, offset);
+              buf = buf.subarray(0, bytesRead);
+              bufStart = offset;
+              if (bytesRead < want)
+                throw new Error(`outbox segment ${current.path} is shorter than recorded`);
+              continue;
             }
-            buf = Buffer.allocUnsafe(want);
-            const { bytesRead } = await fh.read(buf, 0, want, offset);
-            buf = buf.subarray(0, bytesRead);
-            bufStart = offset;
-            if (bytesRead < want) throw new Error(`outbox segment ${seg.path} is shorter than recorded`);
-            continue;
+            if (!r.ok) throw new Error(`outbox segment ${current.path} is corrupt at offset ${offset}`);
+            const frame = r.frame;
+            if (frame.firstId + frame.count > fromId) {
+              this.#hint = { segmentFirstId: current.firstId, recordFirstId: frame.firstId, offset };
+              done = enough(frame);
+            }
+            offset += frame.length;
           }
-          if (!r.ok) throw new Error(`outbox segment ${seg.path} is corrupt at offset ${offset}`);
-          const frame = r.frame;
-          if (frame.firstId + frame.count > fromId) {
-            this.#hint = { segmentFirstId: seg.firstId, recordFirstId: frame.firstId, offset };
-            done = enough(frame);
-          }
-          offset += frame.length;
+        } finally {
+          await fh.close();
         }
-      } finally {
-        await fh.close();
       }
-      segIndex++;
+      seg = this.segments.find((s) => s.firstId > current.firstId);
     }
   }
 

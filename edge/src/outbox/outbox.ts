@@ -128,6 +128,7 @@ class SegmentedOutbox implements DurableOutbox {
   #evictedReadings = 0;
   #checkpoint: Checkpoint;
   #checkpointWrite: Promise<void> = Promise.resolve();
+  #checkpointQueued: Promise<void> | undefined;
   readonly #durableListeners = new Set<() => void>();
 
   constructor(config: OutboxConfig, deps: OutboxDeps, telemetry: Lane, alerts: Lane, checkpoint: Checkpoint) {
@@ -425,7 +426,10 @@ class SegmentedOutbox implements DurableOutbox {
     };
   }
 
-  /** Checkpoint writes are serialized; each persists the latest position asked for. */
+  /**
+   * Checkpoint writes are serialized and coalesced: commits that arrive while one write runs
+   * share the next write, which persists the latest position asked for.
+   */
   #commitPosition(position: OutboxPosition, plannedTelemetryEnds?: readonly number[]): Promise<void> {
     const prev = this.#checkpoint;
     const telemetrySeq = Math.max(
@@ -435,13 +439,16 @@ class SegmentedOutbox implements DurableOutbox {
     const alertIndex = Math.max(prev.alertIndex, Math.min(position.alertIndex, this.#alerts.durableId));
     const planned = (plannedTelemetryEnds ?? prev.plannedTelemetryEnds).filter((end) => end > telemetrySeq);
     this.#checkpoint = { telemetrySeq, alertIndex, plannedTelemetryEnds: planned };
+    if (this.#checkpointQueued) return this.#checkpointQueued;
     const write = this.#checkpointWrite.then(async () => {
+      this.#checkpointQueued = undefined;
       const latest = this.#checkpoint;
       await writeCheckpoint(this.#config.dir, latest);
       // Segments wholly acknowledged are not needed any more (the active one always stays).
       while (await this.#telemetry.dropOldest((_first, end) => end <= latest.telemetrySeq)) {}
       while (await this.#alerts.dropOldest((_first, end) => end <= latest.alertIndex)) {}
     });
+    this.#checkpointQueued = write;
     this.#checkpointWrite = write.catch((err: unknown) => {
       this.#logger.error({ err }, 'outbox checkpoint write failed');
     });
