@@ -6,9 +6,13 @@
 import { TOPOLOGY } from '@edgeflow/shared';
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
+import { toDoc as alertDoc } from '../../cloud/src/adapters/firestore/alerts.ts';
 import { Collections } from '../../cloud/src/adapters/firestore/client.ts';
 import { ingestConfigFromEnv } from '../../cloud/src/functions/ingest/config.ts';
 import { notifyConfigFromEnv } from '../../cloud/src/functions/notify/config.ts';
+import type { AlertRecord } from '../../cloud/src/functions/notify/record.ts';
+import { deadLetterDoc } from '../../cloud/src/functions/triage/dead-letter.ts';
+import { COMPOSITE_INDEXES, INDEX_EXEMPTIONS } from '../src/components/storage.ts';
 import { functionEnvironment, notifySecrets } from '../src/env.ts';
 import { COLLECTIONS } from '../src/names.ts';
 import { resolved } from './mocks.ts';
@@ -50,5 +54,33 @@ describe('function environment contract', () => {
   it('names only collections the functions write', () => {
     const written = new Set<string>(Object.values(Collections));
     for (const name of Object.values(COLLECTIONS)) expect(written, name).toContain(name);
+  });
+
+  it('indexes and exempts fields the functions actually write', () => {
+    const alert = alertDoc(
+      { state: 'open', raisedAtMs: 1_700_000_000_000, clearedAtMs: null } as AlertRecord,
+      0,
+    );
+    const { doc: deadLetter } = deadLetterDoc({
+      source: 'triage',
+      messageId: 'm-1',
+      sourceTopic: TOPOLOGY.topics.telemetry.name,
+      subscription: null,
+      deliveryAttempt: 5,
+      code: 'EDGEFLOW_MAX_DELIVERY_ATTEMPTS',
+      reason: 'max delivery attempts exceeded',
+      attributes: {},
+      data: new Uint8Array([1, 2, 3]),
+      publishTimeMs: null,
+      recordedAtMs: 1_700_000_000_000,
+    });
+    const written: Record<string, object> = { alerts: alert, deadLetters: deadLetter };
+    for (const index of COMPOSITE_INDEXES) {
+      for (const f of index.fields)
+        expect(written[index.collection], `${index.collection}.${f.fieldPath}`).toHaveProperty(f.fieldPath);
+    }
+    for (const e of INDEX_EXEMPTIONS.filter((x) => x.collection in written)) {
+      expect(written[e.collection], `${e.collection}.${e.field}`).toHaveProperty(e.field);
+    }
   });
 });

@@ -113,13 +113,25 @@ describe('firestore', () => {
     });
   });
 
-  it('has the alerts index by state then newest raisedAt', () => {
-    const index = one('gcp:firestore/index:Index', (r) => r.inputs.collection === 'alerts');
-    expect(index.inputs.database).toBe('(default)');
-    expect(index.inputs.queryScope).toBe('COLLECTION');
-    expect(index.inputs.fields).toEqual([
+  it('has the composite indexes for state-filtered, newest-first listings', () => {
+    const indexes = ofType('gcp:firestore/index:Index').map((r) => ({
+      collection: r.inputs.collection,
+      database: r.inputs.database,
+      queryScope: r.inputs.queryScope,
+      fields: r.inputs.fields,
+    }));
+    const byState = (time: string) => [
       { fieldPath: 'state', order: 'ASCENDING' },
-      { fieldPath: 'raisedAt', order: 'DESCENDING' },
+      { fieldPath: time, order: 'DESCENDING' },
+    ];
+    expect(indexes).toEqual([
+      { collection: 'alerts', database: '(default)', queryScope: 'COLLECTION', fields: byState('raisedAt') },
+      {
+        collection: 'deadLetters',
+        database: '(default)',
+        queryScope: 'COLLECTION',
+        fields: byState('recordedAt'),
+      },
     ]);
   });
 

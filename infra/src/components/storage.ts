@@ -12,8 +12,8 @@ import { childOptions } from './options.ts';
 export const FIRESTORE_DATABASE = '(default)';
 
 /**
- * Composite indexes (single-field indexes are automatic). `alerts list` filters on state
- * and shows the newest first.
+ * Composite indexes (single-field indexes are automatic) for the operator CLIs' "filter by
+ * state, newest first" listings: `alerts list --state` and `dlq list --state`.
  */
 export const COMPOSITE_INDEXES: readonly {
   readonly collection: string;
@@ -24,6 +24,13 @@ export const COMPOSITE_INDEXES: readonly {
     fields: [
       { fieldPath: 'state', order: 'ASCENDING' },
       { fieldPath: 'raisedAt', order: 'DESCENDING' },
+    ],
+  },
+  {
+    collection: COLLECTIONS.deadLetters,
+    fields: [
+      { fieldPath: 'state', order: 'ASCENDING' },
+      { fieldPath: 'recordedAt', order: 'DESCENDING' },
     ],
   },
 ];
