@@ -1,0 +1,179 @@
+/** Firestore adapters against the Firestore emulator: idempotent merges, transactions under contention, write counts. */
+import type { AlertEvent, Reading } from '@edgeflow/shared';
+import { Firestore } from '@google-cloud/firestore';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FirestoreAlertStore } from '../../src/adapters/firestore/alerts.ts';
+import { newWriteCounter } from '../../src/adapters/firestore/client.ts';
+import { FirestoreDeadLetterStore } from '../../src/adapters/firestore/dead-letters.ts';
+import { FirestoreProfileStore } from '../../src/adapters/firestore/profiles.ts';
+import { FirestoreReadingStore, readSeries } from '../../src/adapters/firestore/readings.ts';
+import { bucketReadings } from '../../src/functions/ingest/bucket.ts';
+import { sharedRuleStepper } from '../../src/functions/ingest/rules.ts';
+import { applyToShard } from '../../src/functions/ingest/shard.ts';
+import { claimTransition } from '../../src/functions/notify/record.ts';
+import { type EmulatorHandle, startFirestoreEmulator } from '../../src/local/index.ts';
+
+const PROJECT = 'demo-adapters';
+const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+let emulator: EmulatorHandle;
+let db: Firestore;
+
+beforeAll(async () => {
+  const env = { ...process.env };
+  delete env.FIRESTORE_EMULATOR_HOST;
+  emulator = await startFirestoreEmulator({ env, projectId: PROJECT });
+  process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+  db = new Firestore({ projectId: PROJECT, ignoreUndefinedProperties: true });
+}, 90_000);
+
+afterAll(async () => {
+  await db?.terminate();
+  await emulator?.stop();
+});
+
+function readings(deviceId: string, startSeq: number, count: number, value = 20): Reading[] {
+  return Array.from({ length: count }, (_, i) => ({
+    deviceId,
+    metric: 'temperature',
+    tsMs: T0 + (startSeq + i) * 1000,
+    value,
+    seq: startSeq + i,
+  }));
+}
+
+const enrich = () => ({ site: 's', name: 'n', unit: 'degC', registered: true });
+
+describe('FirestoreReadingStore', () => {
+  it('merges bucket columns idempotently and counts one write per document', async () => {
+    const counter = newWriteCounter();
+    const store = new FirestoreReadingStore(db, { deadlineMs: 10_000, counter });
+    const first = bucketReadings(readings('b1', 1, 30), 'gw-1', 1, enrich);
+    await store.writeBuckets(first);
+    const snap1 = (await db.collection('readings').doc(`b1:temperature:${T0}`).get()).data();
+    await store.writeBuckets(first);
+    expect((await db.collection('readings').doc(`b1:temperature:${T0}`).get()).data()).toEqual(snap1);
+    // A re-formed batch overlapping the first lands under another key; readers dedup by seq.
+    await store.writeBuckets(bucketReadings(readings('b1', 21, 30), 'gw-1', 21, enrich));
+    expect(counter.writes).toBe(3);
+    const series = await readSeries(db, 'b1', 'temperature');
+    expect(series.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('applies concurrent batches to one shard without losing either (transaction retry)', async () => {
+    const counter = newWriteCounter();
+    const store = new FirestoreReadingStore(db, { deadlineMs: 20_000, counter });
+    const rules = sharedRuleStepper();
+    const input = (deviceId: string, start: number) => ({
+      gatewayId: 'gw-2',
+      shard: 0,
+      firstSeq: start,
+      lastSeq: start + 9,
+      series: [
+        { deviceId, metric: 'temperature', profile: undefined, readings: readings(deviceId, start, 10) },
+      ],
+    });
+    await Promise.all([
+      store.updateShard('gw-2', 0, (cur) => applyToShard(cur, input('s1', 1), rules)),
+      store.updateShard('gw-2', 0, (cur) => applyToShard(cur, input('s2', 11), rules)),
+    ]);
+    const doc = (await db.collection('latest').doc('gw-2_0').get()).data();
+    expect(doc?.series.s1.temperature.seq).toBe(10);
+    expect(doc?.series.s2.temperature.seq).toBe(20);
+    // A redelivery changes nothing and writes nothing.
+    await store.updateShard('gw-2', 0, (cur) => applyToShard(cur, input('s1', 1), rules));
+    expect(counter.writes).toBe(2);
+  });
+});
+
+describe('FirestoreAlertStore', () => {
+  const event: AlertEvent = {
+    alertId: 'c1.temperature.temperature-high.1763892000000',
+    kind: 'raised',
+    deviceId: 'c1',
+    metric: 'temperature',
+    ruleId: 'temperature-high',
+    ruleKind: 'threshold',
+    severity: 'warning',
+    value: 35,
+    tsMs: T0,
+    seq: 5,
+    source: 'edge',
+    message: 'hot',
+  };
+
+  it('lets exactly one of two concurrent deliveries of a transition claim it', async () => {
+    const store = new FirestoreAlertStore(db, {
+      deadlineMs: 20_000,
+      counter: newWriteCounter(),
+      nowMs: () => T0,
+    });
+    const claim = () =>
+      store.claim(event, (r, b) =>
+        claimTransition(r, b, event, { nowMs: T0, leaseMs: 60_000, storm: { limit: 5, windowMs: 600_000 } }),
+      );
+    const results = await Promise.all([claim(), claim()]);
+    expect(results.map((r) => r.action).sort()).toEqual(['busy', 'deliver']);
+    await store.finish(event.alertId, 'raised', { log_0: 'delivered' }, [], true);
+    expect((await claim()).action).toBe('duplicate');
+    const record = await store.get(event.alertId);
+    expect(record).toMatchObject({
+      state: 'open',
+      source: 'edge',
+      deliveries: { raised: { status: 'done' } },
+    });
+    expect((await db.collection('notifyBudgets').doc('c1').get()).data()).toMatchObject({ sent: 1 });
+  });
+});
+
+describe('profiles and dead letters', () => {
+  it('reads profiles, treats broken ones as unregistered, reports unknown devices once', async () => {
+    const counter = newWriteCounter();
+    const store = new FirestoreProfileStore(db, {
+      deadlineMs: 10_000,
+      counter,
+      logger: pino({ level: 'silent' }),
+    });
+    await db.collection('devices').doc('p1').set({ site: 'a', name: 'b', units: {}, notify: [] });
+    await db.collection('devices').doc('p2').set({ site: 'a' });
+    const got = await store.getMany(['p1', 'p2', 'p3']);
+    expect(got.get('p1')).toMatchObject({ deviceId: 'p1', site: 'a' });
+    expect(got.get('p2')).toBeUndefined();
+    expect(got.get('p3')).toBeUndefined();
+    await store.reportUnregistered('p3', 'gw-1', T0);
+    await store.reportUnregistered('p3', 'gw-9', T0 + 1);
+    expect((await db.collection('unregisteredDevices').doc('p3').get()).data()).toMatchObject({
+      gatewayId: 'gw-1',
+    });
+    expect(counter.writes).toBe(1);
+  });
+
+  it('records a dead letter once per message', async () => {
+    const store = new FirestoreDeadLetterStore(db, {
+      deadlineMs: 10_000,
+      counter: newWriteCounter(),
+      nowMs: () => T0,
+      sourceTopic: 'edgeflow-telemetry',
+    });
+    const letter = {
+      source: 'ingest' as const,
+      subscription: undefined,
+      messageId: '42',
+      code: 'EDGEFLOW_CODEC_MALFORMED',
+      reason: 'not CBOR',
+      data: Buffer.from([1, 2, 3]),
+      attributes: { a: 'b' },
+      deliveryAttempt: 1,
+      publishTimeMs: T0,
+    };
+    await store.record(letter);
+    await store.record({ ...letter, deliveryAttempt: 2 });
+    const doc = (await db.collection('deadLetters').doc('ingest-42').get()).data();
+    expect(doc).toMatchObject({
+      code: 'EDGEFLOW_CODEC_MALFORMED',
+      deliveryAttempt: 1,
+      sourceTopic: 'edgeflow-telemetry',
+    });
+    expect(Buffer.from(doc?.data).equals(Buffer.from([1, 2, 3]))).toBe(true);
+  });
+});
