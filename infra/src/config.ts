@@ -157,7 +157,9 @@ export function parseInfraConfig(raw: Readonly<Record<string, string | undefined
     try {
       fields[field] = JSON.parse(text);
     } catch {
-      problems.push({ path: spec.key, message: `is not valid JSON: ${JSON.stringify(text)}` });
+      // Echo only the start: enough to spot the typo, not enough to leak a token in a URL.
+      const head = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+      problems.push({ path: spec.key, message: `is not valid JSON (starts ${JSON.stringify(head)})` });
     }
   }
   const known = new Set(Object.values(CONFIG_KEYS).map((s) => s.key));
