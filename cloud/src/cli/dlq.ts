@@ -30,8 +30,22 @@ function positiveInt(value: string): number {
 async function withAdmin<T>(fn: (admin: DeadLetterAdmin) => Promise<T>): Promise<T> {
   const g = program.opts<GlobalOptions>();
   const projectId = g.project ?? process.env.EDGEFLOW_PROJECT_ID ?? process.env.GOOGLE_CLOUD_PROJECT;
-  const firestore = new Firestore({ ...(projectId ? { projectId } : {}), ignoreUndefinedProperties: true });
-  const pubsub = new PubSub(projectId ? { projectId } : {});
+  // An explicit universe keeps the auth library from probing the GCE metadata server.
+  const universeDomain = 'googleapis.com';
+  const firestore = new Firestore({
+    ...(projectId ? { projectId } : {}),
+    ignoreUndefinedProperties: true,
+    universeDomain,
+  });
+  const emulator = process.env.PUBSUB_EMULATOR_HOST;
+  const pubsub = emulator
+    ? new PubSub({
+        ...(projectId ? { projectId } : {}),
+        apiEndpoint: emulator,
+        emulatorMode: true,
+        universeDomain,
+      })
+    : new PubSub(projectId ? { projectId } : {});
   try {
     return await fn(new DeadLetterAdmin({ firestore, pubsub, nowMs: () => systemClock.nowMs() }));
   } finally {

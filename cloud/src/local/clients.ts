@@ -19,6 +19,8 @@ export function firestoreFor(target: EmulatorTarget): Firestore {
     host: target.firestoreHost,
     ssl: false,
     ignoreUndefinedProperties: true,
+    // Explicit, so the auth library does not probe the GCE metadata server (a warning, a delay).
+    universeDomain: 'googleapis.com',
   });
 }
 

@@ -30,7 +30,12 @@ export function pushEndpoint(functionUrl: string, projectId: string, topic: stri
 }
 
 export function pubsubClient(pubsubHost: string, projectId: string): PubSub {
-  return new PubSub({ projectId, apiEndpoint: pubsubHost, emulatorMode: true });
+  return new PubSub({
+    projectId,
+    apiEndpoint: pubsubHost,
+    emulatorMode: true,
+    universeDomain: 'googleapis.com',
+  });
 }
 
 export async function applyTopology(options: ApplyTopologyOptions): Promise<void> {

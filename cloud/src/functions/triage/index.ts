@@ -28,7 +28,12 @@ let deps: TriageDeps | undefined;
 function triageDeps(env: NodeJS.ProcessEnv = process.env): TriageDeps {
   if (deps) return deps;
   const projectId = env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT;
-  const db = new Firestore({ ...(projectId ? { projectId } : {}), ignoreUndefinedProperties: true });
+  const db = new Firestore({
+    ...(projectId ? { projectId } : {}),
+    ignoreUndefinedProperties: true,
+    // Explicit (it is the default), so the auth library does not probe the metadata server for it.
+    universeDomain: 'googleapis.com',
+  });
   deps = {
     writer: new FirestoreDeadLetterWriter(db),
     logger: createLogger('triage', { base: { fn: TRIAGE_FUNCTION } }),
