@@ -36,6 +36,12 @@ export const OutboxConfigSchema = Type.Object(
       default: 8 * MiB,
       description: 'Appends pending beyond this many bytes start a group commit at once.',
     }),
+    maxPendingBytes: Type.Integer({
+      minimum: 64 * 1024,
+      default: 64 * MiB,
+      description:
+        'Bound on appends waiting for the disk (a stalled or slow disk). Beyond it appendReadings throws EDGEFLOW_OUTBOX_BACKPRESSURE (counted): the reading is not acknowledged, so the device retries. Alerts are never refused for this.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -6,8 +6,8 @@ export const OutboxErrorCodes = {
   WRITE_FAILED: 'EDGEFLOW_OUTBOX_WRITE_FAILED',
   /** An append after close() began. */
   CLOSED: 'EDGEFLOW_OUTBOX_CLOSED',
-  /** A record is larger than a segment can hold. */
-  RECORD_TOO_LARGE: 'EDGEFLOW_OUTBOX_RECORD_TOO_LARGE',
+  /** More appends wait for the disk than maxPendingBytes allows; the caller must not acknowledge. */
+  BACKPRESSURE: 'EDGEFLOW_OUTBOX_BACKPRESSURE',
   /** A publish failed or timed out (retried with backoff). */
   PUBLISH_FAILED: 'EDGEFLOW_FORWARDER_PUBLISH_FAILED',
 } as const;

@@ -5,6 +5,7 @@ export interface OutboxMetrics {
   readonly fsyncSeconds: prom.Histogram;
   readonly fsyncs: prom.Counter;
   readonly evictedReadings: prom.Counter;
+  readonly refused: prom.Counter<'reason'>;
   unregister(): void;
 }
 
@@ -80,7 +81,18 @@ export function createOutboxMetrics(registry: prom.Registry, stats: () => Outbox
         registers,
       }),
   );
+  const refused = reg(
+    'edgeflow_outbox_refused_appends_total',
+    () =>
+      new prom.Counter({
+        name: 'edgeflow_outbox_refused_appends_total',
+        help: 'Appends refused (not acknowledged), by reason: closed, failed, backpressure',
+        labelNames: ['reason'] as const,
+        registers,
+      }),
+  );
   return {
+    refused,
     fsyncSeconds,
     fsyncs,
     evictedReadings,

@@ -146,9 +146,13 @@ class SegmentedOutbox implements DurableOutbox {
 
   appendReadings(readings: readonly UnsequencedReading[], onDurable: Callback): Reading[] {
     const refused = this.#refusal();
-    if (refused) {
-      queueMicrotask(() => onDurable(refused));
-      return [];
+    if (refused) throw refused;
+    if (this.#pendingReadings.bytes >= this.#config.maxPendingBytes) {
+      this.#metrics.refused.inc({ reason: 'backpressure' });
+      throw new OutboxError(
+        OutboxErrorCodes.BACKPRESSURE,
+        `outbox has ${this.#pendingReadings.bytes} bytes waiting for the disk (max ${this.#config.maxPendingBytes})`,
+      );
     }
     if (readings.length === 0) {
       queueMicrotask(() => onDurable(null));
@@ -181,10 +185,7 @@ class SegmentedOutbox implements DurableOutbox {
 
   appendAlert(alert: AlertEvent, onDurable: Callback): void {
     const refused = this.#refusal();
-    if (refused) {
-      queueMicrotask(() => onDurable(refused));
-      return;
-    }
+    if (refused) throw refused;
     const index = this.#alerts.nextId;
     const appendedAtMs = this.#clock.nowMs();
     const frame = encodeFrame(
@@ -197,8 +198,12 @@ class SegmentedOutbox implements DurableOutbox {
   }
 
   #refusal(): Error | undefined {
-    if (this.#closed) return new OutboxError(OutboxErrorCodes.CLOSED, 'outbox is closed');
+    if (this.#closed) {
+      this.#metrics.refused.inc({ reason: 'closed' });
+      return new OutboxError(OutboxErrorCodes.CLOSED, 'outbox is closed');
+    }
     if (this.#failed) {
+      this.#metrics.refused.inc({ reason: 'failed' });
       return new OutboxError(
         OutboxErrorCodes.WRITE_FAILED,
         `outbox failed earlier: ${this.#failed.message}`,

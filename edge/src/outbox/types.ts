@@ -18,9 +18,13 @@ export interface OutboxStats {
 
 /** The write side, used by ingest and rules. */
 export interface Outbox {
-  /** Assigns consecutive gateway sequence numbers synchronously and returns the sequenced readings; onDurable fires once they are fsynced (fsyncs are grouped). */
+  /**
+   * Assigns consecutive gateway sequence numbers synchronously and returns the sequenced readings; onDurable fires once they are fsynced (fsyncs are grouped).
+   * Throws an OutboxError (nothing appended, no seq used) when the outbox is closed (EDGEFLOW_OUTBOX_CLOSED), failed
+   * (EDGEFLOW_OUTBOX_WRITE_FAILED) or too far behind the disk (EDGEFLOW_OUTBOX_BACKPRESSURE).
+   */
   appendReadings(readings: readonly UnsequencedReading[], onDurable: (err: Error | null) => void): Reading[];
-  /** Alert transitions go in a priority lane, skip the linger, never evicted. */
+  /** Alert transitions go in a priority lane, skip the linger, never evicted. Throws like appendReadings when closed or failed. */
   appendAlert(alert: AlertEvent, onDurable: (err: Error | null) => void): void;
   stats(): OutboxStats;
   close(): Promise<void>;

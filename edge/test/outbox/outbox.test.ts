@@ -61,12 +61,38 @@ describe('outbox append and recovery', () => {
     await second.outbox.close();
   });
 
-  it('refuses appends after close with a coded error', async () => {
+  it('refuses appends after close with a coded error and no seq used', async () => {
     const d = await dir();
     const { outbox } = await open(d);
     await outbox.close();
-    const err = await new Promise<Error | null>((resolve) => outbox.appendReadings([reading(0)], resolve));
-    expect(err).toMatchObject({ code: 'EDGEFLOW_OUTBOX_CLOSED' });
+    expect(() => outbox.appendReadings([reading(0)], () => {})).toThrow(
+      expect.objectContaining({ code: 'EDGEFLOW_OUTBOX_CLOSED' }),
+    );
+    expect(() => outbox.appendAlert(alert(0), () => {})).toThrow(
+      expect.objectContaining({ code: 'EDGEFLOW_OUTBOX_CLOSED' }),
+    );
+    expect(outbox.stats().nextSeq).toBe(0);
+  });
+
+  it('refuses readings beyond maxPendingBytes while the disk lags, counted, alerts still accepted', async () => {
+    const d = await dir();
+    const { outbox, registry } = await open(d, { maxPendingBytes: 64 * 1024, groupCommitDelayMs: 1000 });
+    const big = Array.from({ length: 500 }, (_, k) => reading(k));
+    let refusedAt = -1;
+    for (let i = 0; i < 100 && refusedAt < 0; i++) {
+      try {
+        outbox.appendReadings(big, () => {});
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'EDGEFLOW_OUTBOX_BACKPRESSURE' });
+        refusedAt = i;
+      }
+    }
+    expect(refusedAt).toBeGreaterThan(0);
+    expect(outbox.stats().nextSeq).toBe(refusedAt * 500);
+    expect(await counterValue(registry, 'edgeflow_outbox_refused_appends_total')).toBe(1);
+    await appendAlertDurable(outbox, alert(0)); // an alert is accepted and flushes the group
+    expect((await appendDurable(outbox, [reading(0)]))[0]?.seq).toBe(refusedAt * 500);
+    await outbox.close();
   });
 
   it('exposes only durable records to the reader', async () => {
@@ -139,7 +165,7 @@ describe('outbox torn tail', () => {
       ),
       { seed: 20261123, numRuns: 40 },
     );
-  });
+  }, 30_000);
 
   it('never goes below the committed seq even if the log lost its tail', async () => {
     const d = await dir();
@@ -180,7 +206,7 @@ describe('outbox group commit', () => {
     expect(fsyncs).toBeLessThan(appends / 4);
     expect((await readAll(outbox)).length).toBe(appends);
     await outbox.close();
-  });
+  }, 30_000);
 
   it('waits groupCommitDelayMs for company but lets an alert cut the wait short', async () => {
     const d = await dir();
@@ -225,7 +251,7 @@ describe('outbox eviction at the byte cap', () => {
     const kept = await outbox.reader.readAlerts(0, 1000);
     expect(kept.map((a) => a.alert)).toEqual(Array.from({ length: alerts }, (_, i) => alert(i)));
     await outbox.close();
-  });
+  }, 30_000);
 
   it('does not count acknowledged readings as evicted', async () => {
     const d = await dir();
@@ -241,7 +267,7 @@ describe('outbox eviction at the byte cap', () => {
     // Acknowledged segments are deleted: only the active one (or two) remain.
     expect((await segmentFiles(d)).length).toBeLessThanOrEqual(2);
     await outbox.close();
-  });
+  }, 30_000);
 });
 
 describe('outbox checkpoint', () => {
