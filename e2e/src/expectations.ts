@@ -14,10 +14,9 @@ export interface ObservedAlert {
   readonly clearedAtMs: number | null;
 }
 
-export interface Verdict {
+export interface AlertVerdict {
   readonly missed: readonly string[];
   readonly unexpected: readonly string[];
-  readonly rejectionMismatches: readonly string[];
 }
 
 /**
@@ -39,12 +38,12 @@ export function gatewayReasonFor(simulatorReason: string): string {
   return GATEWAY_REASON[simulatorReason] ?? simulatorReason;
 }
 
-export function judge(
+/** Alerts of the scenario's devices against its expectations (event times, from the run's start). */
+export function judgeAlerts(
   expected: ExpectedOutcome,
   startMs: number,
   alerts: readonly ObservedAlert[],
-  rejectedByReason: Readonly<Record<string, number>>,
-): Verdict {
+): AlertVerdict {
   const at = (ms: number | null) => (ms === null ? 'never' : `${((ms - startMs) / 1000).toFixed(1)}s`);
   const inWindow = (ms: number | null, w: { fromMs: number; toMs: number }) =>
     ms !== null && ms - startMs >= w.fromMs && ms - startMs <= w.toMs;
@@ -86,16 +85,24 @@ export function judge(
       if (!covered.has(key)) unexpected.push(`${key}: raised at ${at(episodes[0]?.raisedAtMs ?? null)}`);
     }
   }
+  return { missed, unexpected };
+}
+
+/** The gateway's rejection counters against the rejections the scenarios send by design. */
+export function judgeRejections(
+  expected: readonly { readonly reason: string; readonly count: number }[],
+  rejectedByReason: Readonly<Record<string, number>>,
+): string[] {
   const want: Record<string, number> = {};
-  for (const r of expected.rejections) {
+  for (const r of expected) {
     const reason = gatewayReasonFor(r.reason);
     want[reason] = (want[reason] ?? 0) + r.count;
   }
-  const rejectionMismatches: string[] = [];
+  const mismatches: string[] = [];
   for (const reason of new Set([...Object.keys(want), ...Object.keys(rejectedByReason)])) {
     const w = want[reason] ?? 0;
     const got = rejectedByReason[reason] ?? 0;
-    if (w !== got) rejectionMismatches.push(`rejected "${reason}": ${got}, expected ${w}`);
+    if (w !== got) mismatches.push(`rejected "${reason}": ${got}, expected ${w}`);
   }
-  return { missed, unexpected, rejectionMismatches };
+  return mismatches;
 }

@@ -24,8 +24,11 @@ export const CONSOLE_ACCOUNT = 'console';
 
 export interface PipelineOptions {
   readonly devices: number;
-  /** The rule set in force at the edge and in the cloud (the scenario's). */
-  readonly rules: RuleSet;
+  /**
+   * The rules in force at the edge and in the cloud: one set for the whole fleet, or one per
+   * device (by fleet index), when several scenarios share the pipeline.
+   */
+  readonly rules: RuleSet | ((deviceIndex: number) => RuleSet);
   /** Forwarder linger: short for a demo or a test, long (the default 60 s) for cost. */
   readonly lingerMs: number;
   readonly logger: Logger;
@@ -63,6 +66,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     timings[what] = Math.round(performance.now() - t0);
   };
   const dataDir = await mkdtemp(join(tmpdir(), 'edgeflow-'));
+  // Per-device rules travel as overrides over an empty fleet default, at the edge (gateway
+  // config) and in the cloud (device profiles), so both evaluate the same rules.
+  const perDevice = typeof options.rules === 'function' ? options.rules : undefined;
+  const fleetRules: RuleSet = perDevice ? {} : (options.rules as RuleSet);
+  const deviceRules = (index: number): RuleSet => (perDevice ? perDevice(index) : fleetRules);
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
@@ -78,7 +86,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const [cloud, consolePassword] = await Promise.all([
       startLocalCloud({
         logger: options.logger,
-        env: { ...options.cloudEnv, EDGEFLOW_INGEST_DEFAULT_RULES: JSON.stringify(options.rules) },
+        env: { ...options.cloudEnv, EDGEFLOW_INGEST_DEFAULT_RULES: JSON.stringify(fleetRules) },
         ...(options.onFunctionLine ? { onFunctionOutput: options.onFunctionLine } : {}),
       }).then((c) => {
         cleanups.push(() => c.stop());
@@ -94,7 +102,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     process.env.FIRESTORE_EMULATOR_HOST = cloud.firestoreHost;
     const db = new Firestore({ projectId: cloud.projectId, ignoreUndefinedProperties: true });
     cleanups.push(() => db.terminate());
-    await seedProfiles(db, credentials, options.rules, sink.url);
+    await seedProfiles(db, credentials, deviceRules, sink.url);
     mark('profilesSeededMs');
 
     const pubsubHost = options.pubsubHostForGateway
@@ -110,7 +118,14 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         logLevel: 'info',
         mqtt: { host: '127.0.0.1', port: 0 },
         registryFile,
-        rules: { defaults: options.rules },
+        rules: {
+          defaults: fleetRules,
+          devices: perDevice
+            ? Object.fromEntries(credentials.devices.map((d, i) => [d.deviceId, deviceRules(i)]))
+            : {},
+          // Staleness is checked on this tick; fine enough for time-scaled scenarios too.
+          tickMs: 100,
+        },
         http: { host: '127.0.0.1', port: httpPort },
         outbox: { dir: join(dataDir, 'outbox') },
         forwarder: {
@@ -168,7 +183,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 }
 
 /** `devices/<id>` for every simulated device: where it is, what to call it, whom to tell. */
-async function seedProfiles(db: Firestore, credentials: CredentialsFile, rules: RuleSet, webhookUrl: string) {
+async function seedProfiles(
+  db: Firestore,
+  credentials: CredentialsFile,
+  rules: (deviceIndex: number) => RuleSet,
+  webhookUrl: string,
+) {
   const units: Record<string, string> = {};
   for (const [metric, spec] of Object.entries(METRIC_CATALOG)) units[metric] = spec.unit;
   const MAX_WRITES_PER_COMMIT = 500;
@@ -180,7 +200,7 @@ async function seedProfiles(db: Firestore, credentials: CredentialsFile, rules: 
         site: SITE,
         name: `Sensor ${i + j + 1}`,
         units,
-        rules,
+        rules: rules(i + j),
         notify: [{ kind: 'webhook', url: webhookUrl, format: 'json' }, { kind: 'log' }],
       };
       batch.set(db.collection('devices').doc(deviceId), profile);

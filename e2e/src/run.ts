@@ -1,11 +1,13 @@
 /**
- * One scenario through the whole local pipeline, start to summary: what `npm start` runs and
- * what the end-to-end tests check. The fleet sends the scenario's readings through the
- * gateway; afterwards the run waits (bounded) for the pipeline to drain, then accounts for
- * every reading and alert.
+ * Scenarios through the whole local pipeline, start to summary: what `npm start` runs (one
+ * scenario) and what the end-to-end suite checks (every shipped scenario at once, each on
+ * its own slice of the fleet with its own rules). The fleets send their readings through
+ * the gateway; afterwards the run waits (bounded) for the pipeline to drain, then accounts
+ * for every reading and alert.
  */
-import type { AlertEvent } from '@edgeflow/shared';
+import type { AlertEvent, RuleSet } from '@edgeflow/shared';
 import {
+  type CredentialsFile,
   type ExpectedOutcome,
   expectedOutcome,
   type FleetProgress,
@@ -16,7 +18,7 @@ import {
 } from '@edgeflow/simulators';
 import type { Logger } from 'pino';
 import { persistedReadings } from './accounting.ts';
-import { judge, type ObservedAlert } from './expectations.ts';
+import { judgeAlerts, judgeRejections, type ObservedAlert } from './expectations.ts';
 import {
   byLabel,
   type CloudAlertRecord,
@@ -26,27 +28,32 @@ import {
   watchCloudAlerts,
   watchEdgeAlerts,
 } from './observe.ts';
-import { type Pipeline, startPipeline } from './pipeline.ts';
+import { type Pipeline, type PipelineOptions, startPipeline } from './pipeline.ts';
 import type { Delivery } from './webhook-sink.ts';
 
-export interface RunOptions {
+export interface ScenarioRun {
   readonly scenario: Scenario;
+  /** Default: the scenario's own run. */
   readonly devices?: number;
   readonly rate?: number;
   readonly durationMs?: number;
+}
+
+export interface RunOptions {
+  readonly runs: readonly ScenarioRun[];
   readonly seed: number;
   readonly lingerMs: number;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
-  /** How long to wait after the fleet for the pipeline to settle. */
+  /** How long to wait after the fleets for the pipeline to settle; default linger + 20 s. */
   readonly drainTimeoutMs?: number;
-  readonly gatewayConfig?: Readonly<Record<string, unknown>>;
-  readonly cloudEnv?: Readonly<Record<string, string>>;
+  readonly gatewayConfig?: PipelineOptions['gatewayConfig'];
+  readonly cloudEnv?: PipelineOptions['cloudEnv'];
 }
 
 export interface RunEvents {
   onPhase?(phase: string): void;
-  onFleetProgress?(progress: FleetProgress): void;
+  onFleetProgress?(progress: FleetProgress, runIndex: number): void;
   onEdgeAlert?(event: AlertEvent): void;
   onCloudAlert?(record: CloudAlertRecord): void;
   onDelivery?(delivery: Delivery): void;
@@ -54,8 +61,18 @@ export interface RunEvents {
   onPersisted?(persisted: number): void;
 }
 
-export interface RunSummary {
+export interface ScenarioVerdict {
   readonly scenario: string;
+  readonly devices: number;
+  readonly offered: number;
+  readonly acknowledged: number;
+  readonly alertsRaised: number;
+  readonly expectedMissed: readonly string[];
+  readonly unexpected: readonly string[];
+}
+
+export interface RunSummary {
+  readonly scenarios: readonly ScenarioVerdict[];
   readonly devices: number;
   readonly seed: number;
   readonly startup: {
@@ -84,23 +101,36 @@ export interface RunSummary {
     readonly unexpected: readonly string[];
   };
   readonly rejectionMismatches: readonly string[];
-  readonly fleet: FleetSummary | null;
   readonly ok: boolean;
 }
 
 const POLL_MS = 1000;
 
-export async function runScenario(options: RunOptions, events: RunEvents = {}): Promise<RunSummary> {
+interface Slice {
+  readonly run: ScenarioRun;
+  readonly from: number;
+  readonly devices: number;
+  readonly rules: RuleSet;
+}
+
+export async function runScenarios(options: RunOptions, events: RunEvents = {}): Promise<RunSummary> {
   const t0 = performance.now();
-  const { scenario, logger } = options;
-  const rules = scenarioRules(scenario);
-  const devices = options.devices ?? scenario.run.devices;
+  const slices: Slice[] = [];
+  let fleetSize = 0;
+  for (const run of options.runs) {
+    const devices = run.devices ?? run.scenario.run.devices;
+    slices.push({ run, from: fleetSize, devices, rules: scenarioRules(run.scenario) });
+    fleetSize += devices;
+  }
+  const sliceOf = (index: number) =>
+    slices.find((s) => index >= s.from && index < s.from + s.devices) as Slice;
+
   events.onPhase?.('starting the local cloud (emulators, topology, functions) and the gateway');
   const pipeline = await startPipeline({
-    devices,
-    rules,
+    devices: fleetSize,
+    rules: slices.length === 1 ? (slices[0] as Slice).rules : (i) => sliceOf(i).rules,
     lingerMs: options.lingerMs,
-    logger,
+    logger: options.logger,
     ...(options.gatewayConfig ? { gatewayConfig: options.gatewayConfig } : {}),
     ...(options.cloudEnv ? { cloudEnv: options.cloudEnv } : {}),
   });
@@ -124,8 +154,7 @@ export async function runScenario(options: RunOptions, events: RunEvents = {}): 
     pipeline.sink.events.on('delivery', onDelivery);
     stopWatching.push(() => pipeline.sink.events.off('delivery', onDelivery));
 
-    // Counters and persisted readings, polled: cheap at this scale, and it is what an
-    // operator's dashboard would do.
+    // Counters and persisted readings, polled, as an operator's dashboard would.
     const poll = async () => {
       counters = await scrapeGateway(pipeline.gateway.httpUrl).catch(() => counters);
       events.onGatewayCounters?.(counters);
@@ -146,21 +175,15 @@ export async function runScenario(options: RunOptions, events: RunEvents = {}): 
     });
 
     events.onPhase?.('running the fleet');
-    const fleet = await runFleet(
-      {
-        brokerUrl: pipeline.gateway.mqttUrl,
-        credentials: pipeline.credentials,
-        scenario,
-        devices,
-        seed: options.seed,
-        qos: 1,
-        ...(options.rate !== undefined ? { rate: options.rate } : {}),
-        ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
-      },
-      {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(events.onFleetProgress ? { onProgress: events.onFleetProgress } : {}),
-      },
+    const fleets = await Promise.all(
+      slices.map((slice, k) =>
+        runFleet(fleetInput(slice, pipeline, options.seed), {
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(events.onFleetProgress
+            ? { onProgress: (p: FleetProgress) => events.onFleetProgress?.(p, k) }
+            : {}),
+        }),
+      ),
     );
 
     events.onPhase?.('draining: waiting for the cloud to hold every accepted reading');
@@ -174,28 +197,24 @@ export async function runScenario(options: RunOptions, events: RunEvents = {}): 
       await poll();
     }
     // Alerts ride their own batches and the notifier retries: give the tail a moment.
-    await new Promise((r) => setTimeout(r, Math.min(3000, options.lingerMs)));
+    await new Promise((r) => setTimeout(r, 3000));
     const final = await persistedReadings(pipeline.db);
     counters = await scrapeGateway(pipeline.gateway.httpUrl).catch(() => counters);
-
-    const expected = expectedOutcome(scenario, {
-      devices,
-      seed: options.seed,
-      startMs: fleet.startMs,
-      credentials: pipeline.credentials,
-      ...(options.rate !== undefined ? { rate: options.rate } : {}),
-      ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
-    });
+    const outcomes = slices.map((slice, k) =>
+      expectedOutcome(slice.run.scenario, {
+        ...fleetInput(slice, pipeline, options.seed),
+        startMs: fleets[k]?.startMs,
+      }),
+    );
     return summarize(
-      scenario,
-      devices,
-      options.seed,
+      slices,
+      fleets,
+      outcomes,
       pipeline,
-      fleet,
       counters,
       final,
       [...records.values()],
-      expected,
+      options.seed,
       firstPersistedMs,
     );
   } finally {
@@ -205,16 +224,31 @@ export async function runScenario(options: RunOptions, events: RunEvents = {}): 
   }
 }
 
+function fleetInput(slice: Slice, pipeline: Pipeline, seed: number) {
+  const credentials: CredentialsFile = {
+    devices: pipeline.credentials.devices.slice(slice.from, slice.from + slice.devices),
+  };
+  return {
+    brokerUrl: pipeline.gateway.mqttUrl,
+    credentials,
+    scenario: slice.run.scenario,
+    devices: slice.devices,
+    seed,
+    qos: 1 as const,
+    ...(slice.run.rate !== undefined ? { rate: slice.run.rate } : {}),
+    ...(slice.run.durationMs !== undefined ? { durationMs: slice.run.durationMs } : {}),
+  };
+}
+
 function summarize(
-  scenario: Scenario,
-  devices: number,
-  seed: number,
+  slices: readonly Slice[],
+  fleets: readonly FleetSummary[],
+  outcomes: readonly ExpectedOutcome[],
   pipeline: Pipeline,
-  fleet: FleetSummary,
   counters: GatewayCounters,
   persisted: Awaited<ReturnType<typeof persistedReadings>>,
   records: readonly CloudAlertRecord[],
-  expected: ExpectedOutcome,
+  seed: number,
   firstPersistedMs: number | null,
 ): RunSummary {
   const accepted = total(counters, 'edgeflow_gateway_readings_accepted_total');
@@ -227,13 +261,36 @@ function summarize(
     raisedAtMs: r.raisedAtMs,
     clearedAtMs: r.clearedAtMs,
   }));
-  const verdict = judge(expected, fleet.startMs, observed, rejected);
+  const scenarios: ScenarioVerdict[] = slices.map((slice, k) => {
+    const fleet = fleets[k] as FleetSummary;
+    const ids = new Set(
+      pipeline.credentials.devices.slice(slice.from, slice.from + slice.devices).map((d) => d.deviceId),
+    );
+    const mine = observed.filter((a) => ids.has(a.deviceId));
+    const verdict = judgeAlerts(outcomes[k] as ExpectedOutcome, fleet.startMs, mine);
+    return {
+      scenario: slice.run.scenario.name,
+      devices: slice.devices,
+      offered: fleet.offered,
+      acknowledged: fleet.acked,
+      alertsRaised: mine.filter((a) => a.raisedAtMs !== null).length,
+      expectedMissed: verdict.missed,
+      unexpected: verdict.unexpected,
+    };
+  });
+  const rejectionMismatches = judgeRejections(
+    outcomes.flatMap((o) => o.rejections),
+    rejected,
+  );
   const seenFirstAt: Record<string, number> = {};
   for (const r of records) seenFirstAt[r.source] = (seenFirstAt[r.source] ?? 0) + 1;
   const lost = Math.max(0, accepted - persisted.unique);
+  const sum = (f: (s: FleetSummary) => number) => fleets.reduce((acc, s) => acc + f(s), 0);
+  const expectedMissed = scenarios.flatMap((s) => s.expectedMissed.map((m) => `${s.scenario}: ${m}`));
+  const unexpected = scenarios.flatMap((s) => s.unexpected.map((m) => `${s.scenario}: ${m}`));
   return {
-    scenario: scenario.name,
-    devices,
+    scenarios,
+    devices: pipeline.credentials.devices.length,
     seed,
     startup: {
       cloudReadyMs: pipeline.timings.cloudReadyMs ?? 0,
@@ -241,9 +298,9 @@ function summarize(
       firstPersistedMs,
     },
     readings: {
-      offered: fleet.offered,
-      acknowledged: fleet.acked,
-      failedToSend: fleet.failed,
+      offered: sum((s) => s.offered),
+      acknowledged: sum((s) => s.acked),
+      failedToSend: sum((s) => s.failed),
       accepted,
       rejected,
       persisted: persisted.unique,
@@ -260,16 +317,15 @@ function summarize(
       delivered: pipeline.sink.deliveries.length,
       repeatedDeliveries: pipeline.sink.repeats,
       seenFirstAt,
-      expectedMissed: verdict.missed,
-      unexpected: verdict.unexpected,
+      expectedMissed,
+      unexpected,
     },
-    rejectionMismatches: verdict.rejectionMismatches,
-    fleet,
+    rejectionMismatches,
     ok:
       lost === 0 &&
       persisted.duplicated === 0 &&
-      verdict.missed.length === 0 &&
-      verdict.unexpected.length === 0 &&
-      verdict.rejectionMismatches.length === 0,
+      expectedMissed.length === 0 &&
+      unexpected.length === 0 &&
+      rejectionMismatches.length === 0,
   };
 }

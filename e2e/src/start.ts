@@ -12,7 +12,7 @@ import logUpdate from 'log-update';
 import pino from 'pino';
 import { renderAlert, renderBlock, renderLine } from './console/render.ts';
 import { ConsoleState } from './console/state.ts';
-import { type RunSummary, runScenario } from './run.ts';
+import { type RunSummary, runScenarios } from './run.ts';
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -97,16 +97,20 @@ async function main(): Promise<void> {
 
   let summary: RunSummary;
   try {
-    summary = await runScenario(
+    summary = await runScenarios(
       {
-        scenario,
+        runs: [
+          {
+            scenario,
+            ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
+            ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
+            ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
+          },
+        ],
         seed: opts.seed,
         lingerMs: opts.linger,
         logger,
         signal: abort.signal,
-        ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
-        ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
-        ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
       },
       {
         onPhase: (p) => {
@@ -155,7 +159,7 @@ function formatSummary(s: RunSummary): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   return [
-    `summary: scenario ${s.scenario}, ${s.devices} devices, seed ${s.seed}`,
+    `summary: scenario ${s.scenarios.map((x) => x.scenario).join(', ')}, ${s.devices} devices, seed ${s.seed}`,
     `  startup: cloud ready ${s.startup.cloudReadyMs} ms, gateway ready ${s.startup.gatewayReadyMs} ms, first reading persisted ${s.startup.firstPersistedMs ?? '-'} ms`,
     `  readings: offered ${r.offered}, acknowledged ${r.acknowledged}, accepted ${r.accepted}, rejected ${rejected || 'none'}, persisted ${r.persisted}, lost ${r.lost}, duplicated ${r.duplicated}`,
     `  batches: ${s.batches.sent} sent, ${s.batches.failed} failed`,

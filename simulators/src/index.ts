@@ -25,5 +25,6 @@ export {
   resolveFleetOptions,
 } from './runner/options.ts';
 export { loadScenario, parseScenario, SCENARIOS_DIR, shippedScenarios } from './scenario/load.ts';
+export { scaleRules, scaleScenario } from './scenario/scale.ts';
 export { MALFORMED_VARIANTS, REJECTION_REASONS } from './scenario/schema.ts';
 export type { Scenario, ScenarioEvent } from './scenario/types.ts';

@@ -57,7 +57,11 @@ export function scaleRules(rules: RuleSet, factor: number): RuleSet {
     out[metric] = specs.map((r): RuleSpec => {
       switch (r.kind) {
         case 'threshold':
-          return { ...r, raiseHoldMs: r.raiseHoldMs && ms(r.raiseHoldMs), clearHoldMs: r.clearHoldMs && ms(r.clearHoldMs) };
+          return {
+            ...r,
+            raiseHoldMs: r.raiseHoldMs && ms(r.raiseHoldMs),
+            clearHoldMs: r.clearHoldMs && ms(r.clearHoldMs),
+          };
         case 'rate':
           return { ...r, windowMs: ms(r.windowMs), clearHoldMs: r.clearHoldMs && ms(r.clearHoldMs) };
         case 'stale':
