@@ -47,7 +47,11 @@ export function sizeFigures(
  * The standard simulator mix (50 devices x 4 metrics at 1 Hz) cut into batches of
  * `batchSeconds` (the linger), encoded with the codec: what a gateway at the default linger sends.
  */
-export function standardMixFigures(batchSeconds: number, batches: number, minBilledBytes: number): SizeFigures {
+export function standardMixFigures(
+  batchSeconds: number,
+  batches: number,
+  minBilledBytes: number,
+): SizeFigures {
   const gatewayId = 'gw-bench';
   const all: Reading[] = [];
   const sizes: number[] = [];

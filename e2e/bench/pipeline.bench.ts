@@ -1,0 +1,324 @@
+/**
+ * `npm run bench`: the whole benchmark set in one run, one table, one JSON file under
+ * bench/results/. Phases, in order, so the quiet ones come before the heavy ones:
+ *   1. codec: the standard mix at the default linger (pure, instant);
+ *   2. ingest: `bench:ingest` as a child (its own emulators; CPU us and writes per reading);
+ *   3. the local pipeline at the default linger: a 50-device fleet for the real batches
+ *      (sizes on the uplink, documents written per batch, invocation times) while one device
+ *      drives alert episodes (device -> local MQTT alert and -> cloud alert record);
+ *   4. QoS 1 throughput, raw aedes vs the gateway, alternating rounds;
+ *   5. device -> local alert latency under ~10k readings/s;
+ * then prices the measured counts (cost.ts, prices.ts). Loopback only; every phase bounded.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TOPOLOGY } from '@edgeflow/shared';
+import { runFleet } from '@edgeflow/simulators';
+import { Command, InvalidArgumentError } from 'commander';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { closeAll, connectPublishers, runAlertLatency } from '../../edge/bench/load.ts';
+import { type Pipeline, startPipeline } from '../src/pipeline.ts';
+import { BENCH_RULES, runAlertEpisodes } from './alert-latency.ts';
+import { parseRows, rowValue, runChildBench } from './child-bench.ts';
+import { sizeFigures, standardMixFigures } from './codec-figures.ts';
+import { billedInstanceSeconds, costPerMillion, naiveUsage, pubsubBilledBytes } from './cost.ts';
+import { measureThroughput, processRssMiB } from './edge-throughput.ts';
+import { GCP_PRICES, INGEST_FUNCTION_SIZE } from './prices.ts';
+import { type BenchFigures, benchRows } from './rows.ts';
+import { summarize } from './stats.ts';
+import { formatTable, rowsAsJson } from './table.ts';
+import type { TappedBatch } from './tap.ts';
+import { openTap, type Tap } from './tap.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const INGEST_BENCH = join(ROOT, 'cloud/bench/ingest.bench.ts');
+/** The forwarder's default linger (edge/src/forwarder/config.ts); the cost figures assume it. */
+const DEFAULT_LINGER_MS = 60_000;
+const LOAD_PUBLISHERS = 10;
+
+const positiveInt = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+
+function options() {
+  return new Command('bench')
+    .description(
+      'Runs the edgeflow benchmark set (edge, upstream bytes, alert latency, ingest, cost) on the local stack and writes one table and one JSON file.',
+    )
+    .option('--episodes <n>', 'alert episodes (raise + clear) for the latency samples', positiveInt, 100)
+    .option('--pace-ms <n>', 'pause between alert transitions', positiveInt, 250)
+    .option('--fleet-devices <n>', 'background fleet devices (4 metrics each at 1 Hz)', positiveInt, 50)
+    .option(
+      '--fleet-seconds <n>',
+      'background fleet duration (>= the 60 s linger for a real batch)',
+      positiveInt,
+      75,
+    )
+    .option('--rounds <n>', 'throughput rounds per broker (raw aedes, gateway alternating)', positiveInt, 2)
+    .option('--round-ms <n>', 'length of one throughput round', positiveInt, 5_000)
+    .option('--latency-rate <n>', 'readings/s during the local-alert latency phase', positiveInt, 10_000)
+    .option('--latency-seconds <n>', 'length of the local-alert latency phase', positiveInt, 10)
+    .option('--skip-ingest', 'do not run bench:ingest (its rows show as not measured)')
+    .option('--out <dir>', 'where the JSON result goes', join(ROOT, 'bench/results'))
+    .parse()
+    .opts<{
+      episodes: number;
+      paceMs: number;
+      fleetDevices: number;
+      fleetSeconds: number;
+      rounds: number;
+      roundMs: number;
+      latencyRate: number;
+      latencySeconds: number;
+      skipIngest?: boolean;
+      out: string;
+    }>();
+}
+
+const startedAt = performance.now();
+function progress(message: string): void {
+  const s = ((performance.now() - startedAt) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[${s} s] ${message}\n`);
+}
+
+async function ingestBench(skip: boolean) {
+  if (skip) return { rows: new Map<string, number>(), error: 'skipped (--skip-ingest)' };
+  progress('bench:ingest (child process, its own emulators)...');
+  const res = await runChildBench(INGEST_BENCH, [], 300_000, (l) => progress(`  ingest | ${l}`));
+  return { rows: parseRows(res.lines), error: res.ok ? undefined : res.error };
+}
+
+/** Waits until every tapped batch with readings has its "batch persisted" line, bounded. */
+async function waitPersisted(tap: Tap, batches: readonly TappedBatch[], timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (batches.some((b) => !tap.persisted.has(b.batchId)) && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const figures: BenchFigures = { notes: [] };
+  const prices = GCP_PRICES;
+  const minBilled = prices.pubsub.minBilledBytesPerRequest;
+  const telemetrySubscriptions = TOPOLOGY.subscriptions.filter(
+    (s) => s.topic === TOPOLOGY.topics.telemetry.name,
+  ).length;
+
+  progress('codec: standard mix (50 devices x 4 metrics at 1 Hz) in 60 s batches');
+  figures.standardMix = standardMixFigures(DEFAULT_LINGER_MS / 1000, 2, minBilled);
+
+  const ingest = await ingestBench(opts.skipIngest === true);
+  figures.ingestCpuUsPerReading = rowValue(ingest.rows, 'CPU us/reading');
+  figures.ingestWritesPerReading = rowValue(ingest.rows, 'Firestore writes/reading');
+  figures.ingestReadingsPerSecond = rowValue(ingest.rows, 'readings/s end to end');
+  if (ingest.error) figures.notes.push(`bench:ingest: ${ingest.error}`);
+
+  const episodeDevice = opts.fleetDevices + LOAD_PUBLISHERS;
+  let tap: Tap | undefined;
+  const ingestLines: string[] = [];
+  progress('starting the local pipeline (emulators, functions, gateway)...');
+  const pipeline: Pipeline = await startPipeline({
+    devices: episodeDevice + 1,
+    rules: BENCH_RULES,
+    lingerMs: DEFAULT_LINGER_MS,
+    logger: pino({ level: 'warn' }, pino.destination(2)),
+    onFunctionLine: (fn, line) => {
+      if (fn !== 'ingest') return;
+      if (tap) tap.onIngestLine(line);
+      else ingestLines.push(line);
+    },
+  });
+  const stop = async () => {
+    await tap?.close();
+    await pipeline.stop();
+  };
+  process.once('SIGINT', () => {
+    void stop().finally(() => process.exit(130));
+  });
+  try {
+    progress(
+      `pipeline up in ${Math.round(performance.now() - startedAt)} ms since start: ${JSON.stringify(pipeline.timings)}`,
+    );
+    tap = await openTap(pipeline.cloud.pubsubHost, pipeline.cloud.projectId, TOPOLOGY.topics.telemetry.name);
+    for (const l of ingestLines.splice(0)) tap.onIngestLine(l);
+    const creds = pipeline.credentials.devices;
+
+    progress(
+      `phase 3: fleet of ${opts.fleetDevices} devices for ${opts.fleetSeconds} s at linger ${DEFAULT_LINGER_MS} ms, ` +
+        `${opts.episodes} alert episodes paced ${opts.paceMs} ms`,
+    );
+    const fleet = runFleet({
+      brokerUrl: pipeline.gateway.mqttUrl,
+      devices: opts.fleetDevices,
+      rate: 4,
+      durationMs: opts.fleetSeconds * 1000,
+      credentials: pipeline.credentials,
+      qos: 1,
+      progressIntervalMs: 10_000,
+    });
+    const episodes = await runAlertEpisodes(pipeline, creds[episodeDevice]!, {
+      episodes: opts.episodes,
+      paceMs: opts.paceMs,
+      settleTimeoutMs: 15_000,
+      onProgress: (sent, total, edge, cloud) =>
+        progress(`  episodes: ${sent}/${total} transitions sent, seen at edge ${edge}, in cloud ${cloud}`),
+    });
+    figures.edgeAlertLowLoad = summarize(episodes.edgeLatenciesMs);
+    figures.cloudAlert = summarize(episodes.cloudLatenciesMs);
+    figures.transitionsSent = episodes.transitionsSent;
+    const fleetSummary = await fleet;
+    progress(`  fleet done: ${fleetSummary.acked} readings acknowledged, ${fleetSummary.failed} failed`);
+    // The linger flush of the fleet's readings: wait for it to be published and persisted.
+    const lingerDeadline = performance.now() + DEFAULT_LINGER_MS + 30_000;
+    while (!tap.batches.some((b) => b.readings.length > 0) && performance.now() < lingerDeadline) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const steady = tap.batches.filter((b) => b.readings.length > 0);
+    await waitPersisted(tap, steady, 60_000);
+    progress(`  ${steady.length} telemetry batches seen on the uplink, ${tap.persisted.size} persisted`);
+    figures.uplink = uplinkFigures(tap, steady, minBilled, telemetrySubscriptions, figures);
+
+    progress(`phase 4: QoS 1 throughput, ${opts.rounds} rounds x ${opts.roundMs} ms per broker`);
+    const loadDevices = creds.slice(opts.fleetDevices, opts.fleetDevices + LOAD_PUBLISHERS);
+    figures.throughput = await measureThroughput(pipeline.gateway.mqttUrl, loadDevices, {
+      rounds: opts.rounds,
+      roundMs: opts.roundMs,
+      window: 100,
+      onRound: (what, round, perSecond) =>
+        progress(`  ${what} round ${round}: ${Math.round(perSecond)} readings/s`),
+    });
+
+    progress(`phase 5: local alert latency at ${opts.latencyRate} readings/s for ${opts.latencySeconds} s`);
+    const publishers = await connectPublishers(pipeline.gateway.mqttUrl, loadDevices);
+    const subscriber = await mqtt.connectAsync(pipeline.gateway.mqttUrl, {
+      ...pipeline.console,
+      clientId: 'bench-alert-latency',
+      reconnectPeriod: 0,
+    });
+    try {
+      const r = await runAlertLatency(publishers, subscriber, {
+        ratePerSecond: opts.latencyRate,
+        durationMs: opts.latencySeconds * 1000,
+        window: 100,
+        flipEvery: 50,
+      });
+      figures.edgeAlertUnderLoad = { samples: r.alerts, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs };
+      figures.latencyPhaseRate = r.achievedPerSecond;
+      progress(`  ${r.sent} readings at ${Math.round(r.achievedPerSecond)}/s, ${r.alerts} alerts matched`);
+    } finally {
+      await closeAll(publishers);
+      await subscriber.endAsync(true).catch(() => undefined);
+    }
+    figures.gatewayRss = await processRssMiB(pipeline.gateway.child.pid);
+  } finally {
+    progress('stopping the pipeline...');
+    await stop();
+  }
+
+  const cost = figures.uplink
+    ? costPerMillion(figures.uplink.usage, prices, INGEST_FUNCTION_SIZE)
+    : undefined;
+  const naive = costPerMillion(
+    naiveUsage(
+      {
+        readings: 1_000_000,
+        jsonMessageBytes:
+          figures.uplink?.sizes.jsonBytesPerReading ?? figures.standardMix.jsonBytesPerReading,
+        invocationMs: prices.functions.billingGranularityMs,
+        subscriptions: telemetrySubscriptions,
+      },
+      prices,
+    ),
+    prices,
+    INGEST_FUNCTION_SIZE,
+  );
+  figures.cost = cost;
+  figures.naiveCost = naive;
+
+  const rows = benchRows(figures);
+  const table = formatTable(rows);
+  console.log(`\nedgeflow bench: node ${process.version}, ${new Date().toISOString()}\n`);
+  console.log(table);
+  for (const n of figures.notes) console.log(`note: ${n}`);
+  console.log(
+    `prices: ${prices.sources.join('; ')}; assumed on ${prices.assumedOn}; function size ${INGEST_FUNCTION_SIZE.vcpu} vCPU / ${INGEST_FUNCTION_SIZE.memoryGiB} GiB`,
+  );
+
+  await mkdir(opts.out, { recursive: true });
+  const file = join(opts.out, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(
+    file,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        options: opts,
+        prices,
+        functionSize: INGEST_FUNCTION_SIZE,
+        rows: rowsAsJson(rows),
+        figures,
+        ingestBenchRows: Object.fromEntries(ingest.rows),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nresults: ${file}`);
+}
+
+function uplinkFigures(
+  tap: Tap,
+  batches: readonly TappedBatch[],
+  minBilled: number,
+  subscriptions: number,
+  figures: BenchFigures,
+) {
+  const done = batches.filter((b) => tap.persisted.has(b.batchId));
+  if (done.length === 0) {
+    figures.notes.push(
+      'no telemetry batch was both seen on the uplink and persisted: no uplink or cost figures',
+    );
+    return undefined;
+  }
+  if (done.length < batches.length)
+    figures.notes.push(`${batches.length - done.length} batches not persisted in time`);
+  const readings = done.flatMap((b) => b.readings);
+  const sizes = sizeFigures(
+    done[0]!.gatewayId,
+    readings,
+    done.map((b) => b.bytes),
+    minBilled,
+  );
+  const invocationMs = done.map((b) =>
+    Math.max(0, tap.persisted.get(b.batchId)!.persistedAtMs - b.publishTimeMs),
+  );
+  const writes = done.reduce((a, b) => a + tap.persisted.get(b.batchId)!.documentWrites, 0);
+  const reads = done.reduce((a, b) => a + tap.persisted.get(b.batchId)!.documentReads, 0);
+  return {
+    sizes,
+    readingsPerBatch: readings.length / done.length,
+    invocationMsMean: invocationMs.reduce((a, b) => a + b, 0) / invocationMs.length,
+    writesPerReading: writes / readings.length,
+    usage: {
+      readings: readings.length,
+      pubsubBilledBytes: pubsubBilledBytes(
+        done.map((b) => b.bytes),
+        subscriptions,
+        minBilled,
+      ),
+      invocations: done.length,
+      billedInstanceSeconds: billedInstanceSeconds(invocationMs, GCP_PRICES.functions.billingGranularityMs),
+      firestoreWrites: writes,
+      // Profile reads are left out: a cache makes them one per device per TTL, not per batch.
+      firestoreReads: reads,
+    },
+  };
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,109 @@
+import { encodeBatch, type Reading } from '@edgeflow/shared';
+import { describe, expect, it } from 'vitest';
+import { transitionKey, transitionValue } from '../../bench/alert-latency.ts';
+import { parseRows, rowValue } from '../../bench/child-bench.ts';
+import { sizeFigures, standardMixFigures } from '../../bench/codec-figures.ts';
+import { batchIdOf, parsePersistedLine } from '../../bench/tap.ts';
+
+describe('bench:ingest rows', () => {
+  it('reads label / value pairs from its table and skips everything else', () => {
+    const rows = parseRows([
+      'ingest bench: 10 batches x 12000 readings (standard mix, 60 s linger)',
+      'metric                                              value  target',
+      'readings/s end to end (emulators included)          41234  -',
+      'CPU us/reading: decode+validate+enrich+bucket       1.234  <= 5',
+      'Firestore writes/reading                           0.0175  <= 0.02',
+      '  writes per 12000-reading batch                    210.0  <= 240',
+    ]);
+    expect(rowValue(rows, 'CPU us/reading')).toBe(1.234);
+    expect(rowValue(rows, 'Firestore writes/reading')).toBe(0.0175);
+    expect(rowValue(rows, 'readings/s end to end')).toBe(41234);
+    expect(rowValue(rows, 'writes per 12000-reading batch')).toBe(210);
+    expect(rowValue(rows, 'metric')).toBeUndefined();
+    expect(rowValue(rows, 'cold start')).toBeUndefined();
+  });
+});
+
+describe('ingest log lines', () => {
+  it('takes documents written and time from a "batch persisted" record', () => {
+    const line = JSON.stringify({
+      severity: 'INFO',
+      timestamp: '2026-11-23T12:00:00.250Z',
+      batchId: 'demo-gw1:1-12000',
+      readings: 12000,
+      buckets: 200,
+      shards: 4,
+      message: 'batch persisted',
+    });
+    expect(parsePersistedLine(line)).toEqual({
+      batchId: 'demo-gw1:1-12000',
+      readings: 12000,
+      documentWrites: 204,
+      documentReads: 4,
+      persistedAtMs: Date.parse('2026-11-23T12:00:00.250Z'),
+    });
+  });
+
+  it('ignores other lines, broken JSON included', () => {
+    expect(parsePersistedLine('{"message":"ingest failed"}')).toBeUndefined();
+    expect(parsePersistedLine('batch persisted {')).toBeUndefined();
+    expect(parsePersistedLine('plain text')).toBeUndefined();
+  });
+
+  it('names a batch as ingest does: gateway, lowest and highest seq of readings and alerts', () => {
+    const r = (seq: number): Reading => ({
+      deviceId: 'd1',
+      metric: 'co2',
+      tsMs: 1_800_000_000_000,
+      value: 1,
+      seq,
+    });
+    expect(batchIdOf('gw', [r(7), r(3), r(9)], [])).toBe('gw:3-9');
+    expect(batchIdOf('gw', [], [])).toBe('gw:0-0');
+  });
+});
+
+describe('size figures', () => {
+  it('divides bytes by readings and bills each message at least the minimum', () => {
+    const readings: Reading[] = Array.from({ length: 100 }, (_, i) => ({
+      deviceId: 'sensor-1',
+      metric: 'co2',
+      tsMs: 1_800_000_000_000 + i * 1000,
+      value: 400 + i,
+      seq: i + 1,
+    }));
+    const bytes = encodeBatch({
+      gatewayId: 'gw',
+      createdAtMs: 1_800_000_100_000,
+      readings,
+      alerts: [],
+    }).length;
+    const f = sizeFigures('gw-test', readings, [bytes], 1000);
+    expect(f.bytesPerReading).toBeCloseTo(bytes / 100, 12);
+    expect(f.billedBytesPerReading).toBeCloseTo(Math.max(1000, bytes) / 100, 12);
+    // Each JSON message is far below 1000 B, so each one is billed as 1000 B.
+    expect(f.jsonBilledBytesPerReading).toBe(1000);
+    expect(f.jsonBytesPerReading).toBeGreaterThan(50);
+  });
+
+  it('the standard mix at the default linger meets the 6 B target', () => {
+    const f = standardMixFigures(60, 1, 1000);
+    expect(f.readings).toBe(12_000);
+    expect(f.bytesPerReading).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('alert episode values', () => {
+  it('alternate raise above 30 and clear below 29, all distinct for 900 episodes', () => {
+    const keys = new Set<string>();
+    for (let k = 0; k < 1800; k++) {
+      const { kind, value } = transitionValue(k);
+      expect(kind).toBe(k % 2 === 0 ? 'raised' : 'cleared');
+      if (kind === 'raised') expect(value).toBeGreaterThan(30);
+      else expect(value).toBeLessThan(29);
+      expect(Number(value.toFixed(2))).toBe(value);
+      keys.add(transitionKey('d', kind, value));
+    }
+    expect(keys.size).toBe(1800);
+  });
+});
