@@ -134,6 +134,19 @@ function main(): void {
     ),
   );
 
+  // Longer series amortize the per-series header and dictionary: same fleet, one minute.
+  const minute = standardMix({ devices: opts.devices, seconds: 60, seed: opts.seed });
+  const minuteBytes = encodeBatch({
+    gatewayId,
+    createdAtMs: minute.at(-1)!.tsMs + 100,
+    readings: minute,
+    alerts: [],
+  });
+  console.log(
+    `(same fleet, a 60 s batch of ${minute.length} readings: codec ${fmt(minuteBytes.length / minute.length)} B/reading, ` +
+      `gzip(JSON) ${fmt(gzipSync(JSON.stringify({ gatewayId, readings: minute })).length / minute.length)} B/reading)`,
+  );
+
   // Warm up every path before timing so the JIT has settled on all of them.
   for (let i = 0; i < 200; i++) {
     encodeBatch(batch);
