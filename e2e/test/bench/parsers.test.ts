@@ -73,7 +73,7 @@ describe('size figures', () => {
       seq: i + 1,
     }));
     const bytes = encodeBatch({
-      gatewayId: 'gw',
+      gatewayId: 'gw-test',
       createdAtMs: 1_800_000_100_000,
       readings,
       alerts: [],
