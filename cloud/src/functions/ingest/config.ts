@@ -18,6 +18,7 @@ export const IngestConfigSchema = Type.Object({
 export type IngestConfig = Static<typeof IngestConfigSchema> & {
   readonly projectId: string | undefined;
   readonly failAfterWrite: boolean;
+  readonly telemetryTopic: string;
 };
 
 export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
@@ -30,6 +31,7 @@ export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
   });
   return Object.freeze({
     ...base,
+    telemetryTopic: env.EDGEFLOW_TELEMETRY_TOPIC || TOPOLOGY.topics.telemetry.name,
     projectId: env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
     // Honoured only in test mode, so a stray variable in production cannot break ingestion.
     failAfterWrite: env.EDGEFLOW_TEST_MODE === '1' && env.EDGEFLOW_TEST_FAIL_AFTER_WRITE === '1',

@@ -3,7 +3,7 @@
  * environment, and the event handler. Loaded by index.ts on the first event, so the SDKs
  * (Firestore, Pub/Sub) load then and not at module load (cold start).
  */
-import { decodeBatch, systemClock, TOPOLOGY } from '@edgeflow/shared';
+import { decodeBatch, systemClock } from '@edgeflow/shared';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { createFirestore, newWriteCounter, type WriteCounter } from '../../adapters/firestore/client.ts';
 import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.ts';
@@ -49,7 +49,7 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
     deadLetters: new FirestoreDeadLetterStore(db, {
       ...opts,
       nowMs: () => systemClock.nowMs(),
-      sourceTopic: TOPOLOGY.topics.telemetry.name,
+      sourceTopic: config.telemetryTopic,
     }),
     rules: sharedRuleStepper(),
     clock: systemClock,

@@ -3,7 +3,7 @@
  * `EDGEFLOW_NOTIFY_STORM_LIMIT=10`, `EDGEFLOW_NOTIFY_DEFAULT_TARGETS='[{"kind":"log"}]'`.
  * The SMTP URL (it may hold a password) is read from `EDGEFLOW_SMTP_URL` and never logged.
  */
-import { buildConfig, NotificationTargetSchema } from '@edgeflow/shared';
+import { buildConfig, NotificationTargetSchema, TOPOLOGY } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 
 export const NotifyConfigSchema = Type.Object({
@@ -24,6 +24,7 @@ export const NotifyConfigSchema = Type.Object({
 export type NotifyConfig = Static<typeof NotifyConfigSchema> & {
   readonly projectId: string | undefined;
   readonly smtpUrl: string | undefined;
+  readonly alertsTopic: string;
 };
 
 export function notifyConfigFromEnv(env: NodeJS.ProcessEnv): NotifyConfig {
@@ -38,5 +39,6 @@ export function notifyConfigFromEnv(env: NodeJS.ProcessEnv): NotifyConfig {
     ...base,
     projectId: env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
     smtpUrl: env.EDGEFLOW_SMTP_URL || undefined,
+    alertsTopic: env.EDGEFLOW_ALERTS_TOPIC || TOPOLOGY.topics.alerts.name,
   });
 }

@@ -3,7 +3,7 @@
  * environment, and the event handler. Loaded by index.ts on the first event, so the SDKs
  * (Firestore, Pub/Sub, nodemailer) load then and not at module load (cold start).
  */
-import { type Clock, type DeviceProfile, systemClock, TOPOLOGY } from '@edgeflow/shared';
+import { type Clock, type DeviceProfile, systemClock } from '@edgeflow/shared';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { channelFactory } from '../../adapters/channels/index.ts';
 import { FirestoreAlertStore } from '../../adapters/firestore/alerts.ts';
@@ -63,7 +63,7 @@ export function notifyRuntime(
     deadLetters: new FirestoreDeadLetterStore(db, {
       ...opts,
       nowMs: () => clock.nowMs(),
-      sourceTopic: TOPOLOGY.topics.alerts.name,
+      sourceTopic: config.alertsTopic,
     }),
     clock,
     logger,
