@@ -20,8 +20,33 @@ export interface Encoded {
 /** Truncated CBOR: a map header promising two pairs, then one key and nothing else. */
 const BAD_CBOR = Buffer.from([0xa2, 0x61, 0x76]);
 
-export function encodeEmission(deviceId: string, e: Emission, format: PayloadFormat, out: Encoded): Encoded {
-  out.topic = `sensors/${deviceId}/${e.metric}`;
+/** Topic strings per device and metric, built once: the hot path then allocates only the payload. */
+export class TopicCache {
+  readonly #topics = new Map<string, Map<string, string>>();
+
+  topic(deviceId: string, metric: string): string {
+    let byMetric = this.#topics.get(deviceId);
+    if (!byMetric) {
+      byMetric = new Map();
+      this.#topics.set(deviceId, byMetric);
+    }
+    let topic = byMetric.get(metric);
+    if (topic === undefined) {
+      topic = `sensors/${deviceId}/${metric}`;
+      byMetric.set(metric, topic);
+    }
+    return topic;
+  }
+}
+
+export function encodeEmission(
+  deviceId: string,
+  e: Emission,
+  format: PayloadFormat,
+  out: Encoded,
+  topics?: TopicCache,
+): Encoded {
+  out.topic = topics ? topics.topic(deviceId, e.metric) : `sensors/${deviceId}/${e.metric}`;
   if (e.malformed) {
     out.payload = malformedPayload(e, e.malformed);
     if (e.malformed === 'bad_metric') out.topic = `sensors/${deviceId}/Bad-Metric`;

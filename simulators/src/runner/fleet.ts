@@ -6,7 +6,7 @@
  * when the process falls behind.
  */
 
-import { type Encoded, encodeEmission } from '../payload.ts';
+import { type Encoded, encodeEmission, TopicCache } from '../payload.ts';
 import { FleetPlan, newEmission, rejectionReasonOf } from '../plan.ts';
 import { mulberry32 } from '../prng.ts';
 import { ConnectionPool } from './connections.ts';
@@ -105,6 +105,7 @@ export async function runFleet(input: FleetOptionsInput, control: RunControl = {
   const total = plan.readingsIn(options.durationMs);
   const emission = newEmission();
   const encoded: Encoded = { topic: '', payload: '' };
+  const topics = new TopicCache();
   progress.restart();
   const t0 = performance.now();
   let j = 0;
@@ -124,7 +125,7 @@ export async function runFleet(input: FleetOptionsInput, control: RunControl = {
       }
       const device = devices[emission.deviceIndex];
       if (!device) continue;
-      encodeEmission(device.deviceId, emission, options.payloadFormat, encoded);
+      encodeEmission(device.deviceId, emission, options.payloadFormat, encoded, topics);
       const sent = pool.publish(emission.deviceIndex, encoded.topic, encoded.payload);
       if (sent && emission.malformed) {
         const reason = rejectionReasonOf(emission.malformed);
