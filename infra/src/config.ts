@@ -18,7 +18,6 @@ import {
 } from '@edgeflow/shared';
 import * as pulumi from '@pulumi/pulumi';
 import Type, { type Static } from 'typebox';
-import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { gatewayAccountId } from './names.ts';
 
@@ -187,7 +186,7 @@ export function parseInfraConfig(raw: Readonly<Record<string, string | undefined
 function schemaProblems(value: unknown): Problem[] {
   const seen = new Set<string>();
   const out: Problem[] = [];
-  const raw = allSchemaProblems(value);
+  const raw = checker.problems(value);
   const unionPaths = new Set(
     raw.filter((p) => p.message === 'must match a schema in anyOf').map((p) => p.path),
   );
@@ -219,17 +218,6 @@ function schemaProblems(value: unknown): Problem[] {
     if (seen.has(id)) return;
     seen.add(id);
     out.push(p);
-  }
-}
-
-/** TypeBox stops at 8 errors by default; an operator should see all of them in one go. */
-function allSchemaProblems(value: unknown): Problem[] {
-  const previous = Settings.Get().maxErrors;
-  Settings.Set({ maxErrors: 1000 });
-  try {
-    return checker.problems(value);
-  } finally {
-    Settings.Set({ maxErrors: previous });
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { Settings } from 'typebox/system';
 import {
   type AlertEvent,
   AlertEventSchema,
@@ -25,12 +26,26 @@ export interface Checker<T> {
   parse(value: unknown, what?: string): T;
 }
 
+/**
+ * TypeBox stops collecting errors at `maxErrors` (8 by default); an operator fixing a config
+ * must see every problem in one go. Only the (cold) error path pays for this.
+ */
+function allErrors(validator: Validator, value: unknown): ReturnType<Validator['Errors']> {
+  const previous = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: 10_000 });
+  try {
+    return validator.Errors(value);
+  } finally {
+    Settings.Set({ maxErrors: previous });
+  }
+}
+
 export function compileChecker<T>(schema: TSchema, name: string): Checker<T> {
   const validator = Compile(schema) as unknown as Validator;
   const problems = (value: unknown): Problem[] =>
     validator.Check(value)
       ? []
-      : validator.Errors(value).map((e) => ({ path: e.instancePath || '/', message: readable(e) }));
+      : allErrors(validator, value).map((e) => ({ path: e.instancePath || '/', message: readable(e) }));
   return {
     check: (value: unknown): value is T => validator.Check(value),
     problems,

@@ -88,3 +88,13 @@ describe('EdgeflowError', () => {
     expect(new Set(codes).size).toBe(codes.length);
   });
 });
+
+describe('compileChecker: every problem, not the first eight', () => {
+  it('lists all problems of a value with many', () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    const schema = Type.Object(Object.fromEntries(keys.map((k) => [k, Type.Integer()])));
+    const checker = compileChecker(schema, 'wide');
+    const bad = Object.fromEntries(keys.map((k) => [k, 'x']));
+    expect(checker.problems(bad)).toHaveLength(20);
+  });
+});

@@ -55,18 +55,16 @@ export function scaleRules(rules: RuleSet, factor: number): RuleSet {
   const out: Record<string, RuleSpec[]> = {};
   for (const [metric, specs] of Object.entries(rules)) {
     out[metric] = specs.map((r): RuleSpec => {
-      switch (r.kind) {
-        case 'threshold':
-          return {
-            ...r,
-            raiseHoldMs: r.raiseHoldMs && ms(r.raiseHoldMs),
-            clearHoldMs: r.clearHoldMs && ms(r.clearHoldMs),
-          };
-        case 'rate':
-          return { ...r, windowMs: ms(r.windowMs), clearHoldMs: r.clearHoldMs && ms(r.clearHoldMs) };
-        case 'stale':
-          return { ...r, afterMs: ms(r.afterMs) };
+      if (r.kind === 'threshold') {
+        return {
+          ...r,
+          raiseHoldMs: r.raiseHoldMs && ms(r.raiseHoldMs),
+          clearHoldMs: r.clearHoldMs && ms(r.clearHoldMs),
+        };
       }
+      if (r.kind === 'rate')
+        return { ...r, windowMs: ms(r.windowMs), clearHoldMs: r.clearHoldMs && ms(r.clearHoldMs) };
+      return { ...r, afterMs: ms(r.afterMs) };
     });
   }
   return out;
