@@ -126,6 +126,8 @@ class SegmentedOutbox implements DurableOutbox {
   #closed = false;
   #idle: Array<() => void> = [];
   #evictedReadings = 0;
+  /** Seq after the last reading handed to the forwarder: those before it are in its memory and still get sent. */
+  #handedOutSeq = 0;
   #checkpoint: Checkpoint;
   #checkpointWrite: Promise<void> = Promise.resolve();
   #checkpointQueued: Promise<void> | undefined;
@@ -337,7 +339,8 @@ class SegmentedOutbox implements DurableOutbox {
         return;
       }
       const [first, end] = dropped;
-      const lost = Math.max(0, end - Math.max(first, committed));
+      // Readings the forwarder already holds in memory are still sent: not lost.
+      const lost = Math.max(0, end - Math.max(first, committed, this.#handedOutSeq));
       this.#evictedReadings += lost;
       this.#metrics.evictedReadings.inc(lost);
       this.#logger.warn(
@@ -404,6 +407,7 @@ class SegmentedOutbox implements DurableOutbox {
           fromSeq = record.firstSeq + record.readings.length;
           return remaining <= 0 || fromSeq >= limit;
         });
+        if (out.length > 0) this.#handedOutSeq = Math.max(this.#handedOutSeq, fromSeq);
         return out;
       },
       readAlerts: async (fromIndex, max) => {

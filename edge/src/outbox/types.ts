@@ -10,7 +10,10 @@ export interface OutboxStats {
   bytes: number;
   /** Age of the oldest unacknowledged record, 0 when there is none. */
   oldestAgeMs: number;
-  /** Readings dropped at the byte cap since this outbox was opened (never alerts). */
+  /**
+   * Readings dropped at the byte cap since this outbox was opened before the forwarder read them
+   * (never alerts). Readings the forwarder already holds in memory are still sent and not counted.
+   */
   evictedReadings: number;
   /** The sequence number the next appended reading gets. */
   nextSeq: number;
