@@ -86,7 +86,11 @@ function malformedPayload(e: Emission, variant: MalformedVariant): string | Buff
       return `{"v":${beyond},"t":${e.deviceTMs}}`;
     }
     case 'bad_timestamp':
+      // 1970: before any plausible event time.
       return `{"v":${e.value},"t":1000}`;
+    case 'future_timestamp':
+      // A day ahead: far beyond any clock skew a gateway tolerates.
+      return `{"v":${e.value},"t":${e.deviceTMs + 86_400_000}}`;
     case 'bad_metric':
       return `{"v":${e.value},"t":${e.deviceTMs}}`;
   }

@@ -63,7 +63,7 @@ describe('scenario check (no broker): expected alerts follow from the shared rul
               clear: ['6m', '11m'],
             },
           ],
-          rejections: [{ reason: 'malformed_payload', count: 3 }],
+          rejections: [{ reason: 'unparsable', count: 3 }],
         },
       },
       'wrong-heatwave',
@@ -77,7 +77,7 @@ describe('scenario check (no broker): expected alerts follow from the shared rul
       'sim-00007/temperature/temperature-high: expected a raise in [1m, 5m], none happened',
     );
     expect(text).toMatch(/sim-00001\/temperature\/temperature-high: unexpected alert raised at/);
-    expect(text).toContain('rejections "malformed_payload": scenario declares 3, the run sends 0');
+    expect(text).toContain('rejections "unparsable": scenario declares 3, the run sends 0');
   });
 
   it('expectedOutcome expands alerts per device id (credentials) and counts rejections for the given run', () => {
@@ -88,7 +88,7 @@ describe('scenario check (no broker): expected alerts follow from the shared rul
     const outcome = expectedOutcome(scenario, { seed: 42, devices: 30, credentials });
     expect(outcome.rejections).toEqual(
       expect.arrayContaining([
-        { reason: 'malformed_payload', count: 36 },
+        { reason: 'unparsable', count: 28 },
         { reason: 'bad_metric', count: 8 },
       ]),
     );

@@ -3,7 +3,7 @@
  * and the cross-field rules (windows inside the run, devices inside the fleet, rules that
  * exist), and throws one error naming every problem.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileChecker, type Problem, type RuleSet } from '@edgeflow/shared';
@@ -15,6 +15,7 @@ import {
   EVENT_KINDS,
   EVENT_SCHEMAS,
   type EventKind,
+  REJECTION_REASONS,
   type ScenarioEventFile,
   type ScenarioFile,
   ScenarioShellSchema,
@@ -63,22 +64,18 @@ function unionHint(path: string): string {
   if (DURATION_FIELDS.test(path)) return 'must be a duration such as 500ms, 90s, 10m or 2m30s';
   if (path.endsWith('/devices')) return 'must be "all", a list of device indices or { from, count }';
   if (path === '/rules') return 'must be "default" or a rule set (metric -> list of rules)';
+  if (path.endsWith('/reason')) return `must be one of ${REJECTION_REASONS.join(', ')}`;
   if (path.endsWith('/count')) return 'must be a number of episodes or a [min, max] range';
   if (path.endsWith('/clear')) return 'must be a [from, to] window of durations or "never"';
   return 'has none of the allowed shapes';
 }
 
-/** Names of the scenarios shipped in simulators/scenarios. */
+/** Names of the scenarios shipped in simulators/scenarios (every .yaml there), sorted. */
 export function shippedScenarios(): string[] {
-  return [
-    'steady',
-    'heatwave',
-    'flapping',
-    'dropout',
-    'bad-input',
-    'sensor-faults',
-    'reconnect-storm',
-  ].filter((name) => existsSync(join(SCENARIOS_DIR, `${name}.yaml`)));
+  return readdirSync(SCENARIOS_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
 }
 
 export function resolveScenarioPath(nameOrPath: string): string {

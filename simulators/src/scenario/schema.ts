@@ -28,18 +28,20 @@ export const DeviceSelectorSchema = Type.Union([
 export type DeviceSelector = Static<typeof DeviceSelectorSchema>;
 
 /**
- * Malformed payload variants and the rejection reason the pipeline must give each.
- * `bad_metric` publishes to a topic whose metric level breaks the metric grammar.
+ * Malformed payload variants and the rejection reason the gateway gives each (the reason
+ * names of edge/src/ingest/parse.ts). `bad_metric` publishes to a topic whose metric level
+ * breaks the metric grammar; the timestamp variants carry a `t` the gateway refuses.
  */
 export const MALFORMED_VARIANTS = {
-  not_a_number: 'malformed_payload',
-  broken_json: 'malformed_payload',
-  wrong_type: 'malformed_payload',
-  empty: 'malformed_payload',
-  bad_cbor: 'malformed_payload',
+  not_a_number: 'unparsable',
+  broken_json: 'unparsable',
+  wrong_type: 'unparsable',
+  empty: 'unparsable',
+  bad_cbor: 'unparsable',
   non_finite: 'non_finite',
   out_of_range: 'out_of_range',
-  bad_timestamp: 'bad_timestamp',
+  bad_timestamp: 'past_ts',
+  future_timestamp: 'future_ts',
   bad_metric: 'bad_metric',
 } as const;
 export type MalformedVariant = keyof typeof MALFORMED_VARIANTS;

@@ -123,7 +123,7 @@ describe('runFleet against a real aedes broker on loopback', () => {
         expect: {
           alerts: [],
           rejections: [
-            { reason: 'malformed_payload', count: 3 },
+            { reason: 'unparsable', count: 3 },
             { reason: 'bad_metric', count: 2 },
           ],
         },
@@ -135,7 +135,7 @@ describe('runFleet against a real aedes broker on loopback', () => {
       if (client) topics.push(packet.topic);
     });
     const summary = await runFleet({ brokerUrl: broker.url, scenario, qos: 1 });
-    expect(summary.rejectedByDesign).toEqual({ malformed_payload: 3, bad_metric: 2 });
+    expect(summary.rejectedByDesign).toEqual({ unparsable: 3, bad_metric: 2 });
     expect(summary.duplicatesByDesign).toBe(4);
     expect(summary.sent).toBe(80 + 4);
     expect(topics.filter((t) => t.endsWith('/Bad-Metric'))).toHaveLength(2);
