@@ -35,6 +35,22 @@ export interface LocalCloudFixture {
 }
 
 const MAX_LOG_LINES = 5000;
+let fixtures = 0;
+
+/** True when the environment names running emulators that other test files share. */
+function sharedEmulators(): boolean {
+  return Boolean(process.env.PUBSUB_EMULATOR_HOST || process.env.FIRESTORE_EMULATOR_HOST);
+}
+
+/**
+ * On shared emulators (CI starting them once), each test file gets its own project: both
+ * emulators keep projects apart, so files cannot re-point each other's push subscriptions or
+ * wipe each other's documents.
+ */
+function uniqueProjectId(): string {
+  fixtures += 1;
+  return `demo-ef-${process.pid}-${fixtures}`;
+}
 /** Two JVMs and three Node servers on a shared 2-core box: allow for a slow start. */
 const START_TIMEOUT_MS = 180_000;
 
@@ -47,6 +63,7 @@ export function useLocalCloud(options: Omit<LocalCloudOptions, 'onFunctionOutput
   beforeAll(async () => {
     cloud = await startLocalCloud({
       logger: createLogger('local', { level: process.env.EDGEFLOW_LOG_LEVEL ?? 'warn' }),
+      ...(sharedEmulators() ? { projectId: uniqueProjectId() } : {}),
       ...options,
       onFunctionOutput: (fn, line) => {
         let json: Record<string, unknown> | undefined;
