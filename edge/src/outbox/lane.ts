@@ -69,7 +69,8 @@ export class Lane {
         let nextId = seg.firstId;
         for (;;) {
           const r = parseFrame(buf, offset);
-          if (!r.ok) break;
+          // Ids run on without a hole; anything else is not ours to trust.
+          if (!r.ok || r.frame.firstId !== nextId) break;
           this.#sampleTime(r.frame.firstId, r.frame.appendedAtMs);
           nextId = r.frame.firstId + r.frame.count;
           offset += r.frame.length;

@@ -34,6 +34,7 @@ import type { OutboxConfig } from './config.ts';
 import { OutboxError, OutboxErrorCodes } from './errors.ts';
 import { type DecodedFrame, encodeFrame, RecordKind } from './frame.ts';
 import { Lane } from './lane.ts';
+import { acquireDirLock } from './lock.ts';
 import { createOutboxMetrics, type OutboxMetrics } from './metrics.ts';
 import type {
   AlertRecord,
@@ -75,8 +76,10 @@ export async function openOutbox(config: OutboxConfig, deps: OutboxDeps): Promis
       `outbox.segmentBytes (${config.segmentBytes}) must be at most outbox.maxBytes / 4 (${config.maxBytes / 4})`,
     );
   }
+  let unlock: (() => Promise<void>) | undefined;
   try {
     await mkdir(config.dir, { recursive: true });
+    unlock = await acquireDirLock(config.dir);
     await removeStaleTemp(config.dir);
     const checkpoint = await readCheckpoint(config.dir);
     const telemetry = new Lane(join(config.dir, 'telemetry'));
@@ -84,7 +87,7 @@ export async function openOutbox(config: OutboxConfig, deps: OutboxDeps): Promis
     const t = await telemetry.recover(checkpoint.telemetrySeq);
     const a = await alerts.recover(checkpoint.alertIndex);
     await fsyncDir(config.dir);
-    const outbox = new SegmentedOutbox(config, deps, telemetry, alerts, checkpoint);
+    const outbox = new SegmentedOutbox(config, deps, telemetry, alerts, checkpoint, unlock);
     deps.logger.info(
       {
         dir: config.dir,
@@ -98,6 +101,7 @@ export async function openOutbox(config: OutboxConfig, deps: OutboxDeps): Promis
     );
     return outbox;
   } catch (err) {
+    await unlock?.();
     if (err instanceof OutboxError) throw err;
     throw new OutboxError(
       OutboxErrorCodes.OPEN_FAILED,
@@ -133,7 +137,17 @@ class SegmentedOutbox implements DurableOutbox {
   #checkpointQueued: Promise<void> | undefined;
   readonly #durableListeners = new Set<() => void>();
 
-  constructor(config: OutboxConfig, deps: OutboxDeps, telemetry: Lane, alerts: Lane, checkpoint: Checkpoint) {
+  readonly #unlock: () => Promise<void>;
+
+  constructor(
+    config: OutboxConfig,
+    deps: OutboxDeps,
+    telemetry: Lane,
+    alerts: Lane,
+    checkpoint: Checkpoint,
+    unlock: () => Promise<void>,
+  ) {
+    this.#unlock = unlock;
     this.#config = config;
     this.#clock = deps.clock;
     this.#logger = deps.logger.child({ component: 'outbox' });
@@ -379,6 +393,7 @@ class SegmentedOutbox implements DurableOutbox {
     await this.#checkpointWrite;
     await this.#telemetry.close();
     await this.#alerts.close();
+    await this.#unlock();
     this.#metrics.unregister();
     this.#logger.info({ nextSeq: this.#telemetry.nextId }, 'outbox closed');
   }

@@ -1,4 +1,5 @@
-import { appendFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -268,6 +269,20 @@ describe('outbox eviction at the byte cap', () => {
     expect((await segmentFiles(d)).length).toBeLessThanOrEqual(2);
     await outbox.close();
   }, 30_000);
+});
+
+describe('outbox directory lock', () => {
+  it('refuses a directory held by another running process and takes over a dead one', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'LOCK'), `${process.ppid}\n`); // alive, not us
+    await expect(open(d)).rejects.toMatchObject({ code: 'EDGEFLOW_OUTBOX_OPEN_FAILED' });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    await writeFile(join(d, 'LOCK'), `${dead}\n`);
+    const { outbox } = await open(d);
+    expect((await readFile(join(d, 'LOCK'), 'utf8')).trim()).toBe(String(process.pid));
+    await outbox.close();
+    expect(await readdir(d)).not.toContain('LOCK');
+  });
 });
 
 describe('outbox checkpoint', () => {
