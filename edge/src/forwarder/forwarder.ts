@@ -42,9 +42,24 @@ export interface ForwarderDeps {
   readonly random?: () => number;
 }
 
+export interface ForwarderStatus {
+  /** Every reading below this seq is acknowledged by Pub/Sub (and checkpointed). */
+  readonly committedSeq: number;
+  readonly committedAlertIndex: number;
+  readonly inFlightBatches: number;
+  /** Batches waiting out a backoff after a failed publish: > 0 means the uplink is failing. */
+  readonly retryingBatches: number;
+  /** Gateway clock of the last acknowledged publish, undefined before the first. */
+  readonly lastPublishOkAtMs: number | undefined;
+  /** Message of the last failed publish, cleared by the next success. */
+  readonly lastError: string | undefined;
+}
+
 export interface Forwarder {
   /** Flushes what is pending (bounded by stopTimeoutMs), leaves the position consistent. */
   stop(): Promise<void>;
+  /** For /healthz: is the uplink working, how far forwarding got. */
+  status(): ForwarderStatus;
 }
 
 export type FlushReason = 'count' | 'bytes' | 'linger' | 'alert' | 'replay' | 'shutdown';
@@ -68,7 +83,7 @@ const isPowerOfTwo = (n: number) => (n & (n - 1)) === 0;
 export function startForwarder(config: ForwarderConfig, deps: ForwarderDeps): Forwarder {
   const loop = new ForwardLoop(config, deps);
   loop.start();
-  return { stop: () => loop.stop() };
+  return { stop: () => loop.stop(), status: () => loop.status() };
 }
 
 class ForwardLoop {
@@ -95,6 +110,8 @@ class ForwardLoop {
   #stopping = false;
   #aborted = false;
   #onProgress: (() => void) | undefined;
+  #lastPublishOkAtMs: number | undefined;
+  #lastError: string | undefined;
 
   constructor(config: ForwarderConfig, deps: ForwarderDeps) {
     this.#config = config;
@@ -300,12 +317,15 @@ class ForwardLoop {
           { kind, messageId: id, start: batch.start, end: batch.end, attempt },
           'batch published',
         );
+        this.#lastPublishOkAtMs = this.#deps.clock.nowMs();
+        this.#lastError = undefined;
         this.#acked(batch);
         this.#wakeSleepers();
         return;
       } catch (err) {
         if (this.#aborted) return;
         this.#metrics.batchesFailed.inc({ kind });
+        this.#lastError = err instanceof Error ? err.message : String(err);
         const delayMs = backoffDelayMs(attempt, this.#config.backoff, this.#random);
         if (isPowerOfTwo(attempt)) {
           this.#log.warn(
@@ -397,6 +417,17 @@ class ForwardLoop {
       this.#readSeq >= end.telemetrySeq &&
       this.#readAlertIndex >= end.alertIndex
     );
+  }
+
+  status(): ForwarderStatus {
+    return {
+      committedSeq: this.#committedSeq,
+      committedAlertIndex: this.#committedAlertIndex,
+      inFlightBatches: this.#telemetryInFlight.length + this.#alertsInFlight.length,
+      retryingBatches: this.#sleepers.size,
+      lastPublishOkAtMs: this.#lastPublishOkAtMs,
+      lastError: this.#lastError,
+    };
   }
 
   async stop(): Promise<void> {

@@ -271,10 +271,22 @@ describe('backoff', () => {
     await vi.advanceTimersByTimeAsync(2200); // 2000 * 1.1
     await settle();
     await vi.advanceTimersByTimeAsync(3000); // capped at 3000, no jitter
+    expect(forwarder.status()).toMatchObject({
+      inFlightBatches: 1,
+      retryingBatches: 1,
+      lastError: 'UNAVAILABLE: link down',
+      lastPublishOkAtMs: undefined,
+    });
     publisher.mode = 'ack';
     await settle();
     await vi.advanceTimersByTimeAsync(3000);
     await settle();
+    expect(forwarder.status()).toMatchObject({
+      retryingBatches: 0,
+      lastError: undefined,
+      lastPublishOkAtMs: T0 + 9100,
+      committedSeq: 5,
+    });
     const times = publisher.calls.map((c) => c.atMs - T0);
     expect(times).toEqual([0, 900, 3100, 6100, 9100]);
     expect(outbox.reader.committed().telemetrySeq).toBe(5);
