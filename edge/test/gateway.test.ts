@@ -81,6 +81,20 @@ describe('publish path: acknowledgement only after durability', () => {
     expect(acked).toBe(false);
   });
 
+  it('groups the publishes of one event-loop turn into one outbox record, in arrival order', async () => {
+    gw = await startTestGateway();
+    const a = await gw.connect('dev-a');
+    // 200 QoS 1 publishes written back to back reach the broker in a few socket reads.
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        a.publishAsync('sensors/dev-a/humidity', String(i % 100), { qos: 1 }),
+      ),
+    );
+    expect(gw.outbox.readings.map((r) => r.value)).toEqual(Array.from({ length: 200 }, (_, i) => i % 100));
+    expect(gw.outbox.readings.map((r) => r.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(gw.outbox.appendCalls).toBeLessThan(50);
+  });
+
   it('QoS 0 is appended without waiting', async () => {
     const outbox = new FakeOutbox({ autoDurable: false });
     gw = await startTestGateway({ outbox });

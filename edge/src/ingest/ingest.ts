@@ -3,9 +3,10 @@
  *
  * Acknowledgement: `done` is aedes' authorizePublish callback, and aedes writes the PUBACK
  * (QoS 1) or PUBREC (QoS 2) only after it is called (lib/handlers/publish.js runs
- * authorizePublish, then enqueuePublish writes the ack). So for QoS 1/2 `done` is handed to
- * the outbox as the durability callback itself: the ack goes out once the readings are
- * fsynced, with no closure or promise per packet. A durability failure reaches aedes as an
+ * authorizePublish, then enqueuePublish writes the ack). So for QoS 1/2 `done` is kept with
+ * the readings and called from the outbox's durability callback: the ack goes out once the
+ * readings are fsynced, with no closure or promise per packet (one per flush, see below).
+ * A durability failure reaches aedes as an
  * error, which closes the connection without an ack (MQTT 3.1.1 has no negative PUBACK), so
  * the device retries. QoS 0 is appended without waiting.
  *
@@ -37,20 +38,34 @@ export interface IngestDeps {
 
 function ignoreDurability(): void {}
 
+type Ack = (err?: Error | null) => void;
+
+/** Readings of one flush share one outbox record; past this many the flush happens at once. */
+export const MAX_READINGS_PER_APPEND = 2048;
+
+/**
+ * Publishes are grouped per event-loop turn: aedes hands over every PUBLISH of a socket
+ * read synchronously, so all readings parsed in one turn (across all clients) go to the
+ * outbox as one append, flushed in the check phase right after. One record (one frame, one
+ * CRC, one entry for the forwarder to read back) per turn instead of per message is what
+ * keeps the outbox and forwarder cheap at 10k+ messages/s; the delay it adds is well under
+ * a millisecond. Arrival order is kept, so sequence numbers still follow it.
+ */
 export class Ingest {
   readonly #deps: IngestDeps;
+  #readings: UnsequencedReading[] = [];
+  #acks: Ack[] = [];
+  #scheduled = false;
+  readonly #flushBound = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
 
   constructor(deps: IngestDeps) {
     this.#deps = deps;
   }
 
-  onPublish(
-    topic: string,
-    payload: Buffer,
-    qos: number,
-    clientId: string,
-    done: (err?: Error | null) => void,
-  ): void {
+  onPublish(topic: string, payload: Buffer, qos: number, clientId: string, done: Ack): void {
     const deps = this.#deps;
     const result = parsePublish(topic, payload, deps.clock.nowMs(), deps.limits);
     if (typeof result === 'string') {
@@ -65,17 +80,40 @@ export class Ingest {
       done(null);
       return;
     }
-    let readings: Reading[];
+    for (let i = 0; i < result.length; i++) this.#readings.push(result[i] as UnsequencedReading);
+    if (qos > 0) this.#acks.push(done);
+    else done(null);
+    if (this.#readings.length >= MAX_READINGS_PER_APPEND) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flushBound);
+    }
+  }
+
+  /** Appends what is pending as one outbox record, then runs the rules over it. */
+  flush(): void {
+    const readings = this.#readings;
+    if (readings.length === 0) return;
+    const acks = this.#acks;
+    this.#readings = [];
+    this.#acks = [];
+    const deps = this.#deps;
+    let sequenced: Reading[];
     try {
-      readings = deps.sink.appendReadings(result, qos > 0 ? done : ignoreDurability);
+      sequenced = deps.sink.appendReadings(readings, acks.length === 0 ? ignoreDurability : ackAll(acks));
     } catch (err) {
-      // e.g. the outbox is closing during shutdown: no ack, the device retries elsewhere/later.
+      // e.g. the outbox is closing during shutdown: no ack, the devices retry later.
       deps.metrics.durabilityFailures.inc();
-      done(err as Error);
+      for (const ack of acks) ack(err as Error);
       return;
     }
-    deps.metrics.readingsAccepted.inc(readings.length);
-    deps.onReadings(readings);
-    if (qos === 0) done(null);
+    deps.metrics.readingsAccepted.inc(sequenced.length);
+    deps.onReadings(sequenced);
   }
+}
+
+function ackAll(acks: Ack[]): (err: Error | null) => void {
+  return (err) => {
+    for (let i = 0; i < acks.length; i++) (acks[i] as Ack)(err);
+  };
 }

@@ -8,6 +8,8 @@ type OnDurable = (err: Error | null) => void;
 export class FakeOutbox implements GatewayOutbox {
   readonly readings: Reading[] = [];
   readonly alerts: AlertEvent[] = [];
+  /** How many appendReadings calls (outbox records) there were. */
+  appendCalls = 0;
   /** When false, onDurable callbacks wait for release(). */
   autoDurable: boolean;
   #pending: OnDurable[] = [];
@@ -22,6 +24,7 @@ export class FakeOutbox implements GatewayOutbox {
   }
 
   appendReadings(readings: readonly UnsequencedReading[], onDurable: OnDurable): Reading[] {
+    this.appendCalls++;
     const sequenced = readings.map((r) => ({ ...r, seq: this.#nextSeq++ }));
     this.readings.push(...sequenced);
     this.#settle(onDurable);

@@ -1,0 +1,276 @@
+/**
+ * `npm run bench:edge`: the gateway against raw aedes, in one run, same load generator.
+ *
+ *   (a) raw aedes (default options, in-memory persistence, no hooks) in its own process
+ *   (b) the full gateway (`edgeflow-gateway` CLI: auth, ingest, rules, durable outbox with
+ *       grouped fsync, forwarder to the Pub/Sub emulator) in its own process
+ *
+ * Load: 10 mqtt.js publishers in this process, QoS 1, bounded in-flight window each, bounded
+ * by count and time. Prints readings/s for both and the ratio, the gateway's RSS (VmRSS and
+ * peak VmHWM from /proc), and device-publish -> local-alert latency p50/p99 at 10k readings/s.
+ * Figures are ratios within one run on a shared machine; they are not test assertions.
+ *
+ * Options (env): BENCH_PER_PUBLISHER (default 10000), BENCH_WINDOW (100), BENCH_MAX_MS (30000),
+ * BENCH_LATENCY_MS (8000), BENCH_RATE (10000), BENCH_ROUNDS (3), BENCH_GATEWAY_NODE_ARGS (node flags
+ * for the gateway process), BENCH_CHILD_LOG (file receiving the children's output).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startPubSubEmulator } from '@edgeflow/cloud/local';
+import { DEFAULT_RULES, TOPOLOGY } from '@edgeflow/shared';
+import { PubSub } from '@google-cloud/pubsub';
+import mqtt from 'mqtt';
+import { stringify } from 'yaml';
+import { generateSecret, hashSecret } from '../src/registry/secret.ts';
+import { writeRegistry } from '../src/registry/store.ts';
+import { closeAll, connectPublishers, runAlertLatency, runThroughput } from './load.ts';
+
+const PUBLISHERS = 10;
+const PER_PUBLISHER = Number(process.env.BENCH_PER_PUBLISHER ?? 10_000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
+const MAX_MS = Number(process.env.BENCH_MAX_MS ?? 30_000);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 8_000);
+const RATE = Number(process.env.BENCH_RATE ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PROJECT = 'demo-edgeflow';
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function spawnReady(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CHILD_LOG=<file>: keep the children's output (e.g. with --trace-gc) for diagnosis.
+  if (process.env.BENCH_CHILD_LOG) {
+    const sink = createWriteStream(process.env.BENCH_CHILD_LOG, { flags: 'a' });
+    proc.stdout?.pipe(sink);
+    proc.stderr?.pipe(sink);
+  }
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in 30 s:\n${out}`)), 30_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const match = ready.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(match[1]) });
+      }
+      if (out.length > 100_000) out = out.slice(-10_000);
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`exited early (${code}):\n${out}`)));
+  });
+}
+
+function stop(proc: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve(proc.exitCode);
+    proc.removeAllListeners('exit');
+    proc.on('exit', (code) => resolve(code));
+    proc.kill('SIGTERM');
+  });
+}
+
+/** kB fields of /proc/<pid>/status, in MB. */
+function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rssMb: field('VmRSS'), peakMb: field('VmHWM') };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'edgeflow-bench-'));
+const cleanups: Array<() => Promise<unknown>> = [async () => rm(dir, { recursive: true, force: true })];
+try {
+  log(
+    `bench:edge  ${PUBLISHERS} publishers x ${PER_PUBLISHER} QoS 1 per run (window ${WINDOW}, cap ${MAX_MS} ms), ${ROUNDS} alternating rounds; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} CPUs`,
+  );
+
+  // Both brokers run for the whole benchmark, each in its own process, and are measured in
+  // alternating rounds: on a shared 2-core box the load from other processes drifts, and
+  // interleaving makes both runs of a round see about the same machine.
+  const raw = await spawnReady([here('./raw-aedes.ts')], process.env, /ready (\d+)/);
+  cleanups.push(() => stop(raw.proc));
+
+  const emulator = await startPubSubEmulator({ projectId: PROJECT });
+  cleanups.push(() => emulator.stop());
+  const pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: emulator.host, emulatorMode: true });
+  cleanups.push(() => pubsub.close());
+  const [topic] = await pubsub.createTopic(TOPOLOGY.topics.telemetry.name);
+  const [tap] = await topic.createSubscription('bench-tap');
+  let forwardedReadings = 0;
+  let forwardedAlerts = 0;
+  tap.on('message', (message) => {
+    forwardedReadings += Number(message.attributes.count ?? 0);
+    forwardedAlerts += Number(message.attributes.alerts ?? 0);
+    message.ack();
+  });
+
+  const devices: Array<{ deviceId: string; password: string }> = [];
+  const registry: Parameters<typeof writeRegistry>[1] = { version: 1, devices: {} };
+  // Fleet-cost scrypt, as `devices provision` uses.
+  const params = { N: 1024, r: 8, p: 1, keyLen: 32 };
+  for (const id of [
+    ...Array.from({ length: PUBLISHERS }, (_, i) => `bench-${String(i).padStart(2, '0')}`),
+    'bench-panel',
+  ]) {
+    const password = generateSecret();
+    registry.devices[id] = {
+      ...(await hashSecret(password, params)),
+      role: id === 'bench-panel' ? 'operator' : 'device',
+    };
+    devices.push({ deviceId: id, password });
+  }
+  const registryFile = join(dir, 'devices.json');
+  await writeRegistry(registryFile, registry);
+  const configFile = join(dir, 'gateway.yaml');
+  const httpPort = await freePort();
+  await writeFile(
+    configFile,
+    stringify({
+      gatewayId: 'bench-gw',
+      logLevel: 'warn',
+      registryFile,
+      mqtt: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: httpPort },
+      rules: {
+        // The fleet defaults, with a zero-hold temperature rule so every flip is a transition.
+        defaults: {
+          ...DEFAULT_RULES,
+          temperature: [
+            {
+              id: 'bench-high',
+              kind: 'threshold',
+              severity: 'warning',
+              direction: 'above',
+              threshold: 30,
+              clearBand: 1,
+              raiseHoldMs: 0,
+              clearHoldMs: 0,
+            },
+          ],
+        },
+      },
+      outbox: { dir: join(dir, 'outbox') },
+      forwarder: { projectId: PROJECT, topic: TOPOLOGY.topics.telemetry.name, lingerMs: 1000 },
+    }),
+  );
+  const gateway = await spawnReady(
+    [
+      ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      here('../src/cli/gateway.ts'),
+      '--config',
+      configFile,
+    ],
+    { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host },
+    /gateway ready mqtt:\/\/[^:]+:(\d+)/,
+  );
+  cleanups.push(() => stop(gateway.proc));
+  const url = `mqtt://127.0.0.1:${gateway.port}`;
+  const idle = memoryOf(gateway.proc.pid as number);
+
+  const rawPublishers = await connectPublishers(
+    `mqtt://127.0.0.1:${raw.port}`,
+    Array.from({ length: PUBLISHERS }, (_, i) => ({ deviceId: `bench-${String(i).padStart(2, '0')}` })),
+  );
+  const publishers = await connectPublishers(url, devices.slice(0, PUBLISHERS));
+  let acceptedByGateway = 0;
+  /** Waits (bounded) until Pub/Sub has everything the gateway acknowledged, so a drain never overlaps the next run. */
+  const drained = async (timeoutMs: number): Promise<number> => {
+    const started = performance.now();
+    while (forwardedReadings < acceptedByGateway && performance.now() - started < timeoutMs) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return performance.now() - started;
+  };
+  const warmUp = { perPublisher: Math.min(2000, PER_PUBLISHER), window: WINDOW, maxMs: MAX_MS };
+  await runThroughput(rawPublishers, warmUp);
+  acceptedByGateway += (await runThroughput(publishers, warmUp)).messages;
+  await drained(30_000);
+
+  const ratios: number[] = [];
+  const rawRates: number[] = [];
+  const gwRates: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const a = await runThroughput(rawPublishers, {
+      perPublisher: PER_PUBLISHER,
+      window: WINDOW,
+      maxMs: MAX_MS,
+    });
+    const b = await runThroughput(publishers, { perPublisher: PER_PUBLISHER, window: WINDOW, maxMs: MAX_MS });
+    acceptedByGateway += b.messages;
+    const drainMs = await drained(30_000);
+    rawRates.push(a.perSecond);
+    gwRates.push(b.perSecond);
+    ratios.push(b.perSecond / a.perSecond);
+    log(
+      `round ${round}: (a) raw aedes ${a.perSecond.toFixed(0).padStart(6)} readings/s   (b) gateway ${b.perSecond.toFixed(0).padStart(6)} readings/s   ratio ${(b.perSecond / a.perSecond).toFixed(2)}   (forwarded ${(drainMs / 1000).toFixed(1)} s after)`,
+    );
+  }
+  await closeAll(rawPublishers);
+  await stop(raw.proc);
+  const afterThroughput = memoryOf(gateway.proc.pid as number);
+  log(`(a) raw aedes        median ${median(rawRates).toFixed(0).padStart(7)} readings/s`);
+  log(`(b) gateway          median ${median(gwRates).toFixed(0).padStart(7)} readings/s`);
+  log(`    ratio (b)/(a)    median ${median(ratios).toFixed(2)} of ${ROUNDS} rounds   target >= 0.80`);
+
+  const panel = await mqtt.connectAsync(url, {
+    username: 'bench-panel',
+    password: devices.at(-1)?.password,
+    reconnectPeriod: 0,
+  });
+  const latency = await runAlertLatency(publishers, panel, {
+    ratePerSecond: RATE,
+    durationMs: LATENCY_MS,
+    window: WINDOW,
+    flipEvery: 100,
+  });
+  const afterLatency = memoryOf(gateway.proc.pid as number);
+  log(
+    `    alert latency       p50 ${latency.p50Ms.toFixed(2)} ms  p99 ${latency.p99Ms.toFixed(2)} ms  max ${latency.maxMs.toFixed(2)} ms   target p99 <= 5 ms` +
+      `  (${latency.alerts} alerts, ${latency.achievedPerSecond.toFixed(0)} readings/s offered, window-full ticks ${latency.behind})`,
+  );
+  log(
+    `    gateway RSS         ${afterLatency.rssMb.toFixed(1)} MB at 10k/s (idle ${idle.rssMb.toFixed(1)} MB, after full-speed rounds ${afterThroughput.rssMb.toFixed(1)} MB, peak ${afterLatency.peakMb.toFixed(1)} MB)   target <= 120 MB`,
+  );
+  const metricsText = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const metric = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metricsText)?.[1]);
+  log(
+    `    gateway heap        used ${(metric('nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(1)} MB of ${(metric('nodejs_heap_size_total_bytes') / 2 ** 20).toFixed(1)} MB, external ${(metric('nodejs_external_memory_bytes') / 2 ** 20).toFixed(1)} MB; event-loop lag p99 ${(metric('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms, max ${(metric('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(1)} ms`,
+  );
+  await panel.endAsync(true);
+  await closeAll(publishers);
+
+  acceptedByGateway += latency.sent;
+  const drainMs = await drained(30_000);
+  log(
+    `    forwarded to Pub/Sub ${forwardedReadings}/${acceptedByGateway} acknowledged readings, ${forwardedAlerts} alerts (all in ${(drainMs / 1000).toFixed(1)} s after the load; lingerMs 1000)`,
+  );
+  const code = await stop(gateway.proc);
+  log(`    gateway exit on SIGTERM: ${code}`);
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+}
+process.exit(0);
