@@ -11,7 +11,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { createLogger, type Logger, withTrace } from '../../logging.ts';
 import { deadLetterDoc } from './dead-letter.ts';
 import { type DeadLetterWriter, FirestoreDeadLetterWriter } from './store.ts';
-import { type PubSubMessagePublished, toDeadLetterInput } from './triage.ts';
+import { type PubSubMessagePublished, pubsubPayload, toDeadLetterInput } from './triage.ts';
 
 export const TRIAGE_FUNCTION = 'triage';
 
@@ -48,7 +48,13 @@ export function makeTriageHandler(
 ): (event: functions.CloudEvent<PubSubMessagePublished>) => Promise<void> {
   return async (event) => {
     const d = getDeps();
-    const input = toDeadLetterInput(event.id, event.data, d.nowMs());
+    const { eventId, data } = pubsubPayload(event as unknown as Parameters<typeof pubsubPayload>[0]);
+    if (!eventId && !data?.message?.messageId) {
+      // Nothing to key a record on: not a Pub/Sub delivery. Acknowledge so it cannot loop.
+      d.logger.error({ keys: Object.keys(event) }, 'triage received an event without a message id; ignored');
+      return;
+    }
+    const input = toDeadLetterInput(eventId, data, d.nowMs());
     const log = withTrace(
       d.logger,
       d.projectId,

@@ -30,6 +30,28 @@ export interface PubSubMessagePublished {
 
 const BOOKKEEPING_PREFIX = 'CloudPubSubDeadLetter';
 
+/**
+ * The Pub/Sub payload of an event, however it arrived. functions-framework converts a raw
+ * push body into a CloudEvent only when `message.data` is non-empty; a message with
+ * attributes only reaches the handler unconverted, with `message` / `subscription` as
+ * top-level fields and no `id` or `data`.
+ */
+export function pubsubPayload(event: { id?: string; data?: unknown; [key: string]: unknown }): {
+  eventId: string;
+  data: PubSubMessagePublished | undefined;
+} {
+  if (event.data !== undefined) {
+    return { eventId: String(event.id ?? ''), data: event.data as PubSubMessagePublished };
+  }
+  const message = event.message as PubSubMessagePublished['message'] | undefined;
+  if (message && typeof message === 'object') {
+    const raw: PubSubMessagePublished = { message };
+    if (typeof event.subscription === 'string') raw.subscription = event.subscription;
+    return { eventId: String(event.id ?? message.messageId ?? ''), data: raw };
+  }
+  return { eventId: String(event.id ?? ''), data: undefined };
+}
+
 export function toDeadLetterInput(
   eventId: string,
   data: PubSubMessagePublished | undefined,

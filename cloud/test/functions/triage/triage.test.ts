@@ -144,4 +144,26 @@ describe('triage on the local cloud', () => {
       .map((l) => l.json?.outcome);
     expect(outcomes).toEqual(['created', 'exists']);
   }, 60_000);
+
+  it('records a message that has attributes but no data (functions-framework does not convert those)', async () => {
+    dumpFunctionLogsOnFailure(local);
+    await local.cloud.clearFirestore();
+    const url = `${local.cloud.functionUrls.triage}/projects/${local.cloud.projectId}/topics/${TOPOLOGY.topics.deadLetters.name}`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subscription: `projects/${local.cloud.projectId}/subscriptions/edgeflow-dead-letters-triage`,
+        message: {
+          messageId: 'attrs-only',
+          attributes: { k: 'v', CloudPubSubDeadLetterSourceSubscription: 'edgeflow-telemetry-ingest' },
+        },
+      }),
+    });
+    expect(res.status).toBeLessThan(300);
+    const doc = (
+      await local.firestore.collection(DEAD_LETTERS_COLLECTION).doc('triage-attrs-only').get()
+    ).data();
+    expect(doc).toMatchObject({ attributes: { k: 'v' }, dataBytes: 0, sourceTopic: telemetry });
+  }, 60_000);
 });
