@@ -47,6 +47,9 @@ export interface EpisodeResult {
   readonly transitionsSent: number;
   readonly edgeLatenciesMs: number[];
   readonly cloudLatenciesMs: number[];
+  /** Wall-clock (Date.now) times per transition key, to line up with Pub/Sub and log times. */
+  readonly sentAtWallMs: ReadonlyMap<string, number>;
+  readonly cloudSeenAtWallMs: ReadonlyMap<string, number>;
 }
 
 export interface EpisodeOptions {
@@ -65,9 +68,13 @@ export async function runAlertEpisodes(
   const sentAt = new Map<string, number>();
   const edge = new Map<string, number>();
   const cloud = new Map<string, number>();
+  const sentAtWall = new Map<string, number>();
+  const cloudAtWall = new Map<string, number>();
   const record = (into: Map<string, number>, key: string) => {
     const t0 = sentAt.get(key);
-    if (t0 !== undefined && !into.has(key)) into.set(key, performance.now() - t0);
+    if (t0 === undefined || into.has(key)) return;
+    into.set(key, performance.now() - t0);
+    if (into === cloud) cloudAtWall.set(key, Date.now());
   };
 
   const edgeWatch = await watchEdgeAlerts(pipeline.gateway.mqttUrl, pipeline.console, (event) => {
@@ -92,7 +99,9 @@ export async function runAlertEpisodes(
     const topic = `sensors/${device.deviceId}/${BENCH_METRIC}`;
     for (let k = 0; k < total; k++) {
       const { kind, value } = transitionValue(k);
-      sentAt.set(transitionKey(device.deviceId, kind, value), performance.now());
+      const key = transitionKey(device.deviceId, kind, value);
+      sentAtWall.set(key, Date.now());
+      sentAt.set(key, performance.now());
       await client.publishAsync(topic, value.toFixed(2), { qos: 1 });
       await new Promise((r) => setTimeout(r, options.paceMs));
       if (k % 20 === 19) options.onProgress?.(k + 1, total, edge.size, cloud.size);
@@ -110,5 +119,7 @@ export async function runAlertEpisodes(
     transitionsSent: total,
     edgeLatenciesMs: [...edge.values()],
     cloudLatenciesMs: [...cloud.values()],
+    sentAtWallMs: sentAtWall,
+    cloudSeenAtWallMs: cloudAtWall,
   };
 }

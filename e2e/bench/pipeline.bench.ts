@@ -20,7 +20,8 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { closeAll, connectPublishers, runAlertLatency } from '../../edge/bench/load.ts';
 import { type Pipeline, startPipeline } from '../src/pipeline.ts';
-import { BENCH_RULES, runAlertEpisodes } from './alert-latency.ts';
+import { BENCH_RULES, runAlertEpisodes, transitionKey } from './alert-latency.ts';
+import { alertStages } from './alert-stages.ts';
 import { parseRows, rowValue, runChildBench } from './child-bench.ts';
 import { sizeFigures, standardMixFigures } from './codec-figures.ts';
 import { billedInstanceSeconds, costPerMillion, naiveUsage, pubsubBilledBytes } from './cost.ts';
@@ -181,6 +182,13 @@ async function main(): Promise<void> {
     const steady = tap.batches.filter((b) => b.readings.length > 0);
     await waitPersisted(tap, steady, 60_000);
     progress(`  ${steady.length} telemetry batches seen on the uplink, ${tap.persisted.size} persisted`);
+    figures.alertStages = alertStages(
+      episodes.sentAtWallMs,
+      episodes.cloudSeenAtWallMs,
+      tap.batches,
+      tap.persisted,
+      transitionKey,
+    );
     figures.uplink = uplinkFigures(tap, steady, minBilled, telemetrySubscriptions, figures);
 
     progress(`phase 4: QoS 1 throughput, ${opts.rounds} rounds x ${opts.roundMs} ms per broker`);

@@ -3,6 +3,7 @@
  * north-star targets beside them. Pure, so the mapping (which figure is checked against
  * which target) is tested without running anything.
  */
+import type { AlertStages } from './alert-stages.ts';
 import type { SizeFigures } from './codec-figures.ts';
 import type { CloudUsage, CostPerMillion } from './cost.ts';
 import type { LatencySummary } from './stats.ts';
@@ -32,6 +33,7 @@ export interface BenchFigures {
   edgeAlertUnderLoad?: LatencySummary;
   latencyPhaseRate?: number;
   cloudAlert?: LatencySummary;
+  alertStages?: AlertStages | undefined;
   transitionsSent?: number;
   ingestCpuUsPerReading?: number | undefined;
   ingestWritesPerReading?: number | undefined;
@@ -196,6 +198,19 @@ export function benchRows(f: BenchFigures): Row[] {
     note: 'default linger; alerts skip it',
   });
 
+  const st = f.alertStages;
+  const stage = (figure: string, value: number | undefined) =>
+    add({
+      section: 'latency',
+      figure,
+      value,
+      unit: 'ms',
+      digits: 1,
+      note: st ? `median of ${st.matched}` : '',
+    });
+  stage('  cloud alert: device -> uplink publish', st?.toUplinkMs);
+  stage('  cloud alert: uplink -> ingest done', st?.uplinkToIngestedMs);
+  stage('  cloud alert: ingest done -> record seen', st?.ingestedToRecordMs);
   add({
     section: 'ingest',
     figure: 'CPU us/reading in our code (bench:ingest)',

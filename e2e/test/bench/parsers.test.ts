@@ -1,6 +1,7 @@
 import { encodeBatch, type Reading } from '@edgeflow/shared';
 import { describe, expect, it } from 'vitest';
 import { transitionKey, transitionValue } from '../../bench/alert-latency.ts';
+import { alertStages } from '../../bench/alert-stages.ts';
 import { parseRows, rowValue } from '../../bench/child-bench.ts';
 import { sizeFigures, standardMixFigures } from '../../bench/codec-figures.ts';
 import { batchIdOf, parsePersistedLine } from '../../bench/tap.ts';
@@ -105,5 +106,80 @@ describe('alert episode values', () => {
       keys.add(transitionKey('d', kind, value));
     }
     expect(keys.size).toBe(1800);
+  });
+});
+
+describe('alert stages', () => {
+  it('splits each matched transition at the uplink publish and the ingest log, medians per stage', () => {
+    const key = (d: string, k: string, v: number) => transitionKey(d, k, v);
+    const alert = (value: number, seq: number) =>
+      ({
+        alertId: `a${seq}`,
+        kind: 'raised',
+        deviceId: 'dev-1',
+        metric: 'temperature',
+        ruleId: 'bench-hot',
+        ruleKind: 'threshold',
+        severity: 'warning',
+        value,
+        tsMs: 1_800_000_000_000,
+        seq,
+        source: 'edge',
+        message: 'hot',
+      }) as const;
+    const batches = [
+      {
+        batchId: 'gw:1-1',
+        gatewayId: 'gw',
+        bytes: 300,
+        readings: [],
+        alerts: [alert(31, 1)],
+        publishTimeMs: 1_010,
+      },
+      {
+        batchId: 'gw:2-2',
+        gatewayId: 'gw',
+        bytes: 300,
+        readings: [],
+        alerts: [alert(32, 2)],
+        publishTimeMs: 2_030,
+      },
+      {
+        batchId: 'gw:3-3',
+        gatewayId: 'gw',
+        bytes: 300,
+        readings: [],
+        alerts: [alert(33, 3)],
+        publishTimeMs: 3_000,
+      },
+    ];
+    const persisted = new Map([
+      [
+        'gw:1-1',
+        { batchId: 'gw:1-1', readings: 0, documentWrites: 0, documentReads: 0, persistedAtMs: 1_110 },
+      ],
+      [
+        'gw:2-2',
+        { batchId: 'gw:2-2', readings: 0, documentWrites: 0, documentReads: 0, persistedAtMs: 2_230 },
+      ],
+    ]);
+    const sent = new Map([
+      [key('dev-1', 'raised', 31), 1_000],
+      [key('dev-1', 'raised', 32), 2_000],
+      [key('dev-1', 'raised', 33), 2_990],
+    ]);
+    const seen = new Map([
+      [key('dev-1', 'raised', 31), 1_150],
+      [key('dev-1', 'raised', 32), 2_330],
+      [key('dev-1', 'raised', 33), 3_500],
+    ]);
+    // The third batch was never persisted: it is left out, not counted as zero.
+    expect(alertStages(sent, seen, batches, persisted, key)).toEqual({
+      matched: 2,
+      toUplinkMs: 10,
+      uplinkToIngestedMs: 100,
+      ingestedToRecordMs: 40,
+    });
+    expect(alertStages(new Map(), seen, batches, persisted, key)).toBeUndefined();
   });
 });
