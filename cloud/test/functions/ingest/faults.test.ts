@@ -3,7 +3,7 @@
  * fail after writing (test-only setting) and Firestore cut off by a TCP proxy. Pub/Sub
  * redelivers; the effect must be the same as one clean delivery.
  */
-import type { DeviceProfile } from '@edgeflow/shared';
+import { type DeviceProfile, TOPOLOGY } from '@edgeflow/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchBytes, type Harness, series, settle, startHarness, storedSeqs, waitFor } from './harness.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
@@ -14,10 +14,19 @@ let proxy: TcpProxy | undefined;
 beforeAll(async () => {
   process.env.EDGEFLOW_TEST_MODE = '1';
   process.env.EDGEFLOW_TEST_FAIL_AFTER_WRITE = '1';
-  // Bound each Firestore call, so a cut link fails the push instead of hanging in SDK retries.
-  process.env.EDGEFLOW_INGEST_DEADLINE_MS = '1500';
-  process.env.EDGEFLOW_NOTIFY_DEADLINE_MS = '1500';
+  // Bound each Firestore call, so a cut link fails the push instead of hanging in SDK retries
+  // (generous enough for an emulator on a loaded 2-core box).
+  process.env.EDGEFLOW_INGEST_DEADLINE_MS = '3000';
+  process.env.EDGEFLOW_NOTIFY_DEADLINE_MS = '3000';
   h = await startHarness({
+    // The emulator redelivers at once (it ignores the minimum backoff), so 5 attempts can pass
+    // within one outage here; GCP spaces them 1..60 s apart. Allow the maximum GCP permits.
+    topology: {
+      ...TOPOLOGY,
+      subscriptions: TOPOLOGY.subscriptions.map((s) =>
+        s.deadLetter ? { ...s, deadLetter: { ...s.deadLetter, maxDeliveryAttempts: 100 } } : s,
+      ),
+    },
     functionFirestoreHost: async (emulatorHost) => {
       proxy = await startTcpProxy(emulatorHost);
       return proxy.host;

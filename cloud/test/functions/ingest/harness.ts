@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AlertEvent, encodeBatch, type Reading, TOPOLOGY } from '@edgeflow/shared';
+import { type AlertEvent, encodeBatch, type Reading, TOPOLOGY, type Topology } from '@edgeflow/shared';
 import { Firestore } from '@google-cloud/firestore';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { PubSub } from '@google-cloud/pubsub';
@@ -56,6 +56,8 @@ export interface HarnessOptions {
    * receives the emulator's host. Default: the emulator itself.
    */
   readonly functionFirestoreHost?: (emulatorHost: string) => Promise<string>;
+  /** Default: the shared TOPOLOGY. */
+  readonly topology?: Topology;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -106,7 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await applyTopology({
       pubsubHost: ps.host,
       projectId: PROJECT_ID,
-      topology: TOPOLOGY,
+      topology: options.topology ?? TOPOLOGY,
       functionUrls: { ingest: ingestUrl, notify: notifyUrl },
       logger: pino({ level: 'silent' }),
     });
