@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { TOPOLOGY } from '@edgeflow/shared';
 import { describe, expect, it } from 'vitest';
 import { applyTopology, pushEndpoint } from '../../src/local/index.ts';
@@ -67,6 +68,9 @@ describe('startLocalCloud', () => {
       EDGEFLOW_TELEMETRY_TOPIC: TOPOLOGY.topics.telemetry.name,
     });
     expect(Object.keys(cloud.functionUrls).sort()).toEqual(['ingest', 'notify', 'triage']);
+    // The JVMs we launched (none when the environment names shared emulators).
+    const launched = Number(!process.env.PUBSUB_EMULATOR_HOST) + Number(!process.env.FIRESTORE_EMULATOR_HOST);
+    expect(ourJavaEmulators()).toHaveLength(launched);
   });
 
   it('clearFirestore deletes every document', async () => {
@@ -117,3 +121,41 @@ describe('LocalCloud.stop', () => {
     for (const host of ports) await expect(fetch(`http://${host}/`)).rejects.toThrow();
   }, 120_000);
 });
+
+describe('startLocalCloud failure', () => {
+  it('reports a function that cannot start with its output, and stops what it had started', async () => {
+    const { startLocalCloud, LocalErrorCodes } = await import('../../src/local/index.ts');
+    const env = { ...process.env };
+    delete env.PUBSUB_EMULATOR_HOST;
+    delete env.FIRESTORE_EMULATOR_HOST;
+    const err = await startLocalCloud({
+      functions: ['triage'],
+      functionSources: {
+        triage: fileURLToPath(new URL('../support/fixtures/registers-nothing.ts', import.meta.url)),
+      },
+      hostEnv: env,
+      logger: createLogger('t', { level: 'silent' }),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: LocalErrorCodes.FUNCTION_START_FAILED });
+    expect((err as Error).message).toContain("Function 'triage' is not defined");
+    // Emulators this start launched are gone again: no JVM whose supervisor is our child.
+    expect(ourJavaEmulators()).toEqual([]);
+  }, 120_000);
+});
+
+function ourJavaEmulators(): string[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((c) => c.length > 3);
+  const parent = new Map(rows.map((c) => [c[0], c[1]]));
+  return rows
+    .filter(
+      (c) =>
+        !c[2]?.startsWith('Z') &&
+        /java/.test(c[3] ?? '') &&
+        /pubsub-emulator|CloudFirestore/.test(c.join(' ')),
+    )
+    .filter((c) => parent.get(c[1] as string) === String(process.pid))
+    .map((c) => c.join(' '));
+}
