@@ -22,7 +22,7 @@ export const OutboxConfigSchema = Type.Object(
       minimum: 64 * 1024,
       default: 32 * MiB,
       description:
-        'Telemetry segment size: the unit of eviction and of deletion after acknowledgement. Must be at most maxBytes / 4.',
+        'Telemetry segment size: the unit of eviction and of deletion after acknowledgement. Capped at maxBytes / 4.',
     }),
     groupCommitDelayMs: Type.Integer({
       minimum: 0,

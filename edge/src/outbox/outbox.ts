@@ -70,11 +70,14 @@ function emptyGroup(firstId: number): PendingGroup {
 }
 
 export async function openOutbox(config: OutboxConfig, deps: OutboxDeps): Promise<DurableOutbox> {
+  // Eviction works in whole segments: keep at least 4 under the cap so it stays fine-grained.
   if (config.segmentBytes * 4 > config.maxBytes) {
-    throw new OutboxError(
-      OutboxErrorCodes.OPEN_FAILED,
-      `outbox.segmentBytes (${config.segmentBytes}) must be at most outbox.maxBytes / 4 (${config.maxBytes / 4})`,
+    const segmentBytes = Math.floor(config.maxBytes / 4);
+    deps.logger.warn(
+      { configured: config.segmentBytes, segmentBytes, maxBytes: config.maxBytes },
+      'outbox.segmentBytes exceeds maxBytes / 4; using maxBytes / 4',
     );
+    config = { ...config, segmentBytes };
   }
   let unlock: (() => Promise<void>) | undefined;
   try {

@@ -254,6 +254,20 @@ describe('outbox eviction at the byte cap', () => {
     await outbox.close();
   }, 30_000);
 
+  it('caps segmentBytes at maxBytes / 4 so eviction stays fine-grained', async () => {
+    const d = await dir();
+    const { outbox } = await open(d, { maxBytes: 4 * 1024 * 1024 }); // segmentBytes default: 32 MiB
+    for (let i = 0; i < 100; i++) {
+      await appendDurable(
+        outbox,
+        Array.from({ length: 1000 }, (_, k) => reading(i * 1000 + k)),
+      );
+    }
+    expect((await segmentFiles(d)).length).toBeGreaterThanOrEqual(3);
+    expect(outbox.stats().bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
+    await outbox.close();
+  }, 30_000);
+
   it('does not count acknowledged readings as evicted', async () => {
     const d = await dir();
     const { outbox } = await open(d, { maxBytes: 4 * 1024 * 1024, segmentBytes: 256 * 1024 });
