@@ -4,6 +4,8 @@
  *   (a) raw aedes (default options, in-memory persistence, no hooks) in its own process
  *   (b) the full gateway (`edgeflow-gateway` CLI: auth, ingest, rules, durable outbox with
  *       grouped fsync, forwarder to the Pub/Sub emulator) in its own process
+ *   and, as a diagnostic, the broker side alone (broker-only.ts: same code, in-memory sink),
+ *   which splits the gap between (a) and (b) into broker-side cost and durability/forwarding.
  *
  * Load: 10 mqtt.js publishers in this process, QoS 1, bounded in-flight window each, bounded
  * by count and time. Prints readings/s for both and the ratio, the gateway's RSS (VmRSS and
@@ -176,6 +178,8 @@ try {
       forwarder: { projectId: PROJECT, topic: TOPOLOGY.topics.telemetry.name, lingerMs: 1000 },
     }),
   );
+  const brokerOnly = await spawnReady([here('./broker-only.ts'), registryFile], process.env, /ready (\d+)/);
+  cleanups.push(() => stop(brokerOnly.proc));
   const gateway = await spawnReady(
     [
       ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
@@ -195,6 +199,10 @@ try {
     Array.from({ length: PUBLISHERS }, (_, i) => ({ deviceId: `bench-${String(i).padStart(2, '0')}` })),
   );
   const publishers = await connectPublishers(url, devices.slice(0, PUBLISHERS));
+  const brokerOnlyPublishers = await connectPublishers(
+    `mqtt://127.0.0.1:${brokerOnly.port}`,
+    devices.slice(0, PUBLISHERS),
+  );
   let acceptedByGateway = 0;
   /** Waits (bounded) until Pub/Sub has everything the gateway acknowledged, so a drain never overlaps the next run. */
   const drained = async (timeoutMs: number): Promise<number> => {
@@ -206,11 +214,13 @@ try {
   };
   const warmUp = { perPublisher: Math.min(2000, PER_PUBLISHER), window: WINDOW, maxMs: MAX_MS };
   await runThroughput(rawPublishers, warmUp);
+  await runThroughput(brokerOnlyPublishers, warmUp);
   acceptedByGateway += (await runThroughput(publishers, warmUp)).messages;
   await drained(30_000);
 
   const ratios: number[] = [];
   const rawRates: number[] = [];
+  const brokerOnlyRates: number[] = [];
   const gwRates: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const a = await runThroughput(rawPublishers, {
@@ -218,6 +228,12 @@ try {
       window: WINDOW,
       maxMs: MAX_MS,
     });
+    const c = await runThroughput(brokerOnlyPublishers, {
+      perPublisher: PER_PUBLISHER,
+      window: WINDOW,
+      maxMs: MAX_MS,
+    });
+    brokerOnlyRates.push(c.perSecond);
     const b = await runThroughput(publishers, { perPublisher: PER_PUBLISHER, window: WINDOW, maxMs: MAX_MS });
     acceptedByGateway += b.messages;
     const drainMs = await drained(30_000);
@@ -225,15 +241,20 @@ try {
     gwRates.push(b.perSecond);
     ratios.push(b.perSecond / a.perSecond);
     log(
-      `round ${round}: (a) raw aedes ${a.perSecond.toFixed(0).padStart(6)} readings/s   (b) gateway ${b.perSecond.toFixed(0).padStart(6)} readings/s   ratio ${(b.perSecond / a.perSecond).toFixed(2)}   (forwarded ${(drainMs / 1000).toFixed(1)} s after)`,
+      `round ${round}: (a) raw aedes ${a.perSecond.toFixed(0).padStart(6)}/s   (b) gateway ${b.perSecond.toFixed(0).padStart(6)}/s   ratio ${(b.perSecond / a.perSecond).toFixed(2)}   [broker side only ${c.perSecond.toFixed(0).padStart(6)}/s, ${(c.perSecond / a.perSecond).toFixed(2)}]   (forwarded ${(drainMs / 1000).toFixed(1)} s after)`,
     );
   }
   await closeAll(rawPublishers);
+  await closeAll(brokerOnlyPublishers);
   await stop(raw.proc);
+  await stop(brokerOnly.proc);
   const afterThroughput = memoryOf(gateway.proc.pid as number);
   log(`(a) raw aedes        median ${median(rawRates).toFixed(0).padStart(7)} readings/s`);
   log(`(b) gateway          median ${median(gwRates).toFixed(0).padStart(7)} readings/s`);
   log(`    ratio (b)/(a)    median ${median(ratios).toFixed(2)} of ${ROUNDS} rounds   target >= 0.80`);
+  log(
+    `    diagnostic: broker side only (auth, ACL, ingest, rules; in-memory sink, no disk, no forwarding) median ${median(brokerOnlyRates).toFixed(0)} readings/s, ${(median(brokerOnlyRates) / median(rawRates)).toFixed(2)} of raw`,
+  );
 
   const panel = await mqtt.connectAsync(url, {
     username: 'bench-panel',
