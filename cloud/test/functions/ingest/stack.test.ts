@@ -26,6 +26,7 @@ const sink = createServer((req, res) => {
   });
 });
 let sinkUrl = '';
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
@@ -52,6 +53,7 @@ describe('ingest + notify in the local stack', () => {
     });
     await telemetry.publishMessage({
       data: batchBytes('gw-stack', series('stack-1', 'temperature', 61, 60, 36)),
+      attributes: { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` },
     });
     const alertId = await waitFor(
       'raised delivered',
@@ -76,11 +78,14 @@ describe('ingest + notify in the local stack', () => {
     expect(hooks).toEqual([{ key: `${alertId}:raised:webhook_0`, kind: 'raised' }]);
     const alerts = await local.firestore.collection('alerts').where('deviceId', '==', 'stack-1').get();
     expect(alerts.size).toBe(1);
-    const logged = local.functionLogs.find((l) => l.fn === 'ingest' && l.json?.message === 'batch persisted');
+    const logged = local.functionLogs.find(
+      (l) =>
+        l.fn === 'ingest' && l.json?.message === 'batch persisted' && l.json?.batchId === 'gw-stack:61-120',
+    );
     expect(logged?.json).toMatchObject({
       severity: 'INFO',
       gatewayId: 'gw-stack',
-      batchId: expect.stringMatching(/^gw-stack:\d+-\d+$/),
+      'logging.googleapis.com/trace': `projects/demo-ingest-stack/traces/${TRACE}`,
     });
   }, 120_000);
 
