@@ -10,7 +10,9 @@ export const NotifyConfigSchema = Type.Object({
   stormLimit: Type.Integer({ minimum: 1, default: 5 }),
   stormWindowMs: Type.Integer({ minimum: 1_000, default: 600_000 }),
   /** A pending delivery claim younger than this is left to the instance that holds it. */
-  leaseMs: Type.Integer({ minimum: 1_000, default: 60_000 }),
+  leaseMs: Type.Integer({ minimum: 1_000, default: 30_000 }),
+  /** Must stay below the subscription's ack deadline (60 s). */
+  maxBusyWaitMs: Type.Integer({ minimum: 0, default: 30_000 }),
   retryMaxAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
   retryBaseDelayMs: Type.Integer({ minimum: 0, default: 200 }),
   retryMaxDelayMs: Type.Integer({ minimum: 0, default: 2_000 }),

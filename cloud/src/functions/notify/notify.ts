@@ -32,6 +32,8 @@ export interface NotifyMessage {
 
 export interface NotifyOptions {
   readonly leaseMs: number;
+  /** Longest wait for another instance's lease before giving the message back to Pub/Sub. */
+  readonly maxBusyWaitMs: number;
   readonly storm: StormOptions;
   /** Where alerts of devices without a profile (or with no targets) go. */
   readonly defaultTargets: readonly NotificationTarget[];
@@ -85,6 +87,17 @@ export class Notifier {
     this.deps = deps;
   }
 
+  #claim(event: AlertEvent, nowMs: number) {
+    const { deps } = this;
+    return deps.records.claim(event, (record, budget) =>
+      claimTransition(record, budget, event, {
+        nowMs,
+        leaseMs: deps.options.leaseMs,
+        storm: deps.options.storm,
+      }),
+    );
+  }
+
   async handle(msg: NotifyMessage, log: Logger = this.deps.logger): Promise<NotifyOutcome> {
     const { deps } = this;
     this.counters.events++;
@@ -107,14 +120,15 @@ export class Notifier {
     }
     const event = parsed;
     const alog = log.child({ alertId: event.alertId, kind: event.kind, deviceId: event.deviceId });
-    const nowMs = deps.clock.nowMs();
-    const claim = await deps.records.claim(event, (record, budget) =>
-      claimTransition(record, budget, event, {
-        nowMs,
-        leaseMs: deps.options.leaseMs,
-        storm: deps.options.storm,
-      }),
-    );
+    let nowMs = deps.clock.nowMs();
+    let claim = await this.#claim(event, nowMs);
+    if (claim.action === 'busy' && claim.leaseLeftMs <= deps.options.maxBusyWaitMs) {
+      // Another instance is delivering (or died doing so). Wait out its lease here rather than
+      // lean on Pub/Sub's redelivery backoff, which the emulator does not honour.
+      await deps.options.retry.sleep(claim.leaseLeftMs + 1);
+      nowMs = deps.clock.nowMs();
+      claim = await this.#claim(event, nowMs);
+    }
     if (claim.action === 'duplicate') {
       this.counters.duplicates++;
       alog.debug('duplicate transition, already delivered');

@@ -71,8 +71,8 @@ export interface ClaimOptions {
 
 export type ClaimResult =
   | { readonly action: 'duplicate' }
-  /** Another instance holds a live lease on this transition: retry later. */
-  | { readonly action: 'busy' }
+  /** Another instance holds a live lease on this transition: retry after it expires. */
+  | { readonly action: 'busy'; readonly leaseLeftMs: number }
   | {
       readonly action: 'deliver';
       readonly decision: StormDecision;
@@ -98,7 +98,8 @@ export function claimTransition(
   if (prior?.status === 'done')
     return { record: undefined, budget: undefined, result: { action: 'duplicate' } };
   if (prior && options.nowMs - prior.claimedAtMs < options.leaseMs) {
-    return { record: undefined, budget: undefined, result: { action: 'busy' } };
+    const leaseLeftMs = options.leaseMs - (options.nowMs - prior.claimedAtMs);
+    return { record: undefined, budget: undefined, result: { action: 'busy', leaseLeftMs } };
   }
   const record = mergeEvent(current, event);
   let nextBudget: StormBudget | undefined;

@@ -69,6 +69,7 @@ export function notifyRuntime(
     logger,
     options: {
       leaseMs: config.leaseMs,
+      maxBusyWaitMs: config.maxBusyWaitMs,
       storm: { limit: config.stormLimit, windowMs: config.stormWindowMs },
       defaultTargets: config.defaultTargets,
       retry: {

@@ -8,7 +8,7 @@ import {
   ChannelError,
   type Notification,
 } from '../../../src/functions/notify/ports.ts';
-import type { AlertRecord, ClaimWrite } from '../../../src/functions/notify/record.ts';
+import { type AlertRecord, type ClaimWrite, mergeEvent } from '../../../src/functions/notify/record.ts';
 import type { StormBudget } from '../../../src/functions/notify/storm.ts';
 import { MemoryDeadLetters } from '../ingest/fakes.ts';
 
@@ -111,9 +111,16 @@ function setup(options: { failWebhook?: number; stormLimit?: number } = {}) {
     logger: pino({ level: 'silent' }),
     options: {
       leaseMs: 30_000,
+      maxBusyWaitMs: 30_000,
       storm: { limit: options.stormLimit ?? 5, windowMs: 600_000 },
       defaultTargets: [{ kind: 'log' }],
-      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {}, random: () => 0 },
+      retry: {
+        maxAttempts: 2,
+        baseDelayMs: 1,
+        maxDelayMs: 1,
+        sleep: async (ms: number) => void clock.advance(ms),
+        random: () => 0,
+      },
     },
   });
   return { notifier, sent, records, letters, clock };
@@ -155,6 +162,28 @@ describe('Notifier', () => {
     await notifier.handle(msg(event('raised')));
     expect(sent.map((n) => n.text.split(':')[0])).toEqual(['log_1', 'webhook_0']);
     expect(await notifier.handle(msg(event('raised')))).toEqual({ status: 'duplicate' });
+  });
+
+  it('takes over a delivery whose instance died mid-way once its lease expires', async () => {
+    const { notifier, sent, records, clock } = setup();
+    // An instance claimed the transition 10 s ago, delivered the webhook, then died.
+    const id = event('raised').alertId;
+    const crashed = mergeEvent(undefined, event('raised'));
+    crashed.deliveries = {
+      raised: {
+        status: 'pending',
+        decision: 'deliver',
+        suppressedBefore: 0,
+        claimedAtMs: clock.nowMs() - 10_000,
+        channels: { webhook_0: 'delivered' },
+      },
+    };
+    records.records.set(id, crashed);
+    const startMs = clock.nowMs();
+    const out = await notifier.handle(msg(event('raised')));
+    expect(out).toMatchObject({ status: 'delivered', channels: { log_1: 'delivered' } });
+    expect(clock.nowMs() - startMs).toBeGreaterThanOrEqual(20_000);
+    expect(sent.map((n) => n.text.split(':')[0])).toEqual(['log_1']);
   });
 
   it('folds a storm into one digest and counts the rest', async () => {
