@@ -10,6 +10,7 @@
  *   5. device -> local alert latency under ~10k readings/s;
  * then prices the measured counts (cost.ts, prices.ts). Loopback only; every phase bounded.
  */
+import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,7 @@ function options() {
       'Runs the edgeflow benchmark set (edge, upstream bytes, alert latency, ingest, cost) on the local stack and writes one table and one JSON file.',
     )
     .option('--episodes <n>', 'alert episodes (raise + clear) for the latency samples', positiveInt, 100)
-    .option('--pace-ms <n>', 'pause between alert transitions', positiveInt, 250)
+    .option('--pace-ms <n>', 'pause between alert transitions', positiveInt, 500)
     .option('--fleet-devices <n>', 'background fleet devices (4 metrics each at 1 Hz)', positiveInt, 50)
     .option(
       '--fleet-seconds <n>',
@@ -59,10 +60,11 @@ function options() {
       positiveInt,
       75,
     )
-    .option('--rounds <n>', 'throughput rounds per broker (raw aedes, gateway alternating)', positiveInt, 2)
+    .option('--rounds <n>', 'throughput rounds per broker (raw aedes, gateway alternating)', positiveInt, 3)
     .option('--round-ms <n>', 'length of one throughput round', positiveInt, 5_000)
     .option('--latency-rate <n>', 'readings/s during the local-alert latency phase', positiveInt, 10_000)
     .option('--latency-seconds <n>', 'length of the local-alert latency phase', positiveInt, 10)
+    .option('--function-log <file>', 'append every function output line here (diagnosis)')
     .option('--skip-ingest', 'do not run bench:ingest (its rows show as not measured)')
     .option('--out <dir>', 'where the JSON result goes', join(ROOT, 'bench/results'))
     .parse()
@@ -76,6 +78,7 @@ function options() {
       latencyRate: number;
       latencySeconds: number;
       skipIngest?: boolean;
+      functionLog?: string;
       out: string;
     }>();
 }
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
 
   const episodeDevice = opts.fleetDevices + LOAD_PUBLISHERS;
   let tap: Tap | undefined;
+  const functionLog = opts.functionLog ? createWriteStream(opts.functionLog, { flags: 'a' }) : undefined;
   const ingestLines: string[] = [];
   progress('starting the local pipeline (emulators, functions, gateway)...');
   const pipeline: Pipeline = await startPipeline({
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
     lingerMs: DEFAULT_LINGER_MS,
     logger: pino({ level: 'warn' }, pino.destination(2)),
     onFunctionLine: (fn, line) => {
+      functionLog?.write(`${fn} ${line}\n`);
       if (fn !== 'ingest') return;
       if (tap) tap.onIngestLine(line);
       else ingestLines.push(line);
@@ -137,6 +142,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     await tap?.close();
     await pipeline.stop();
+    functionLog?.end();
   };
   process.once('SIGINT', () => {
     void stop().finally(() => process.exit(130));
@@ -172,6 +178,7 @@ async function main(): Promise<void> {
     figures.edgeAlertLowLoad = summarize(episodes.edgeLatenciesMs);
     figures.cloudAlert = summarize(episodes.cloudLatenciesMs);
     figures.transitionsSent = episodes.transitionsSent;
+    figures.episodePaceMs = opts.paceMs;
     const fleetSummary = await fleet;
     progress(`  fleet done: ${fleetSummary.acked} readings acknowledged, ${fleetSummary.failed} failed`);
     // The linger flush of the fleet's readings: wait for it to be published and persisted.
@@ -213,7 +220,7 @@ async function main(): Promise<void> {
         ratePerSecond: opts.latencyRate,
         durationMs: opts.latencySeconds * 1000,
         window: 100,
-        flipEvery: 50,
+        flipEvery: 100,
       });
       figures.edgeAlertUnderLoad = { samples: r.alerts, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs };
       figures.latencyPhaseRate = r.achievedPerSecond;

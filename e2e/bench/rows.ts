@@ -35,6 +35,7 @@ export interface BenchFigures {
   cloudAlert?: LatencySummary;
   alertStages?: AlertStages | undefined;
   transitionsSent?: number;
+  episodePaceMs?: number;
   ingestCpuUsPerReading?: number | undefined;
   ingestWritesPerReading?: number | undefined;
   ingestReadingsPerSecond?: number | undefined;
@@ -186,7 +187,10 @@ export function benchRows(f: BenchFigures): Row[] {
     value: c?.p50Ms,
     unit: 'ms',
     digits: 1,
-    note: c && f.transitionsSent ? `${c.samples} of ${f.transitionsSent} transitions` : '',
+    note:
+      c && f.transitionsSent
+        ? `${c.samples} of ${f.transitionsSent} transitions, one per ${f.episodePaceMs ?? '?'} ms`
+        : '',
   });
   add({
     section: 'latency',
