@@ -7,6 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseDurationMs } from '../src/duration.ts';
 import { runFleet } from '../src/runner/fleet.ts';
@@ -26,11 +27,17 @@ const brokerStats = async () => {
 };
 
 const rssSamples: number[] = [];
+let cpuAtRunStart: NodeJS.CpuUsage | undefined;
+let runStartMs = 0;
 const summary = await runFleet(
   { brokerUrl: `mqtt://127.0.0.1:${port}`, devices, rate, durationMs, qos, connectWaitMs: 120_000 },
   {
     onProgress: (p) => {
       if (p.phase !== 'running') return;
+      if (!cpuAtRunStart) {
+        cpuAtRunStart = process.cpuUsage();
+        runStartMs = performance.now();
+      }
       rssSamples.push(process.memoryUsage.rss());
       if (p.elapsedMs % 10_000 < 1000) {
         process.stderr.write(
@@ -41,6 +48,8 @@ const summary = await runFleet(
     },
   },
 );
+const runCpu = process.cpuUsage(cpuAtRunStart);
+const runWallMs = performance.now() - runStartMs;
 const stats = await brokerStats();
 broker.kill();
 
@@ -66,6 +75,9 @@ console.log(
       failed: summary.failed,
       failedBy: summary.failedBy,
       brokerReceived: stats.publishes,
+      // CPU of this process while sending (from the first progress report to the end), in cores.
+      simulatorCpuCores: Number(((runCpu.user + runCpu.system) / 1000 / runWallMs).toFixed(2)),
+      loadAverage1m: Number(loadavg()[0]?.toFixed(2)),
       connected: summary.connected,
       simulatorPeakRssMiB: Number(mib(summary.peakRssBytes)),
       simulatorRssFirstHalfPeakMiB: Number(mib(firstHalfPeak)),

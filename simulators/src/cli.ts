@@ -24,6 +24,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const { options } = request;
+  for (const warning of request.warnings) process.stderr.write(`edgeflow-simulate: warning: ${warning}\n`);
   if (request.mode === 'list') {
     for (const name of shippedScenarios()) {
       const s = loadScenario(name);

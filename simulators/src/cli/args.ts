@@ -6,7 +6,7 @@
 import type { Problem } from '@edgeflow/shared';
 import { Command, Option } from 'commander';
 import { type CredentialsFile, loadCredentials } from '../devices.ts';
-import { parseDurationMs } from '../duration.ts';
+import { formatDuration, parseDurationMs } from '../duration.ts';
 import { problemsError, SimulatorError, SimulatorErrorCodes } from '../errors.ts';
 import { PAYLOAD_FORMATS } from '../payload.ts';
 import { type FleetOptions, type FleetOptionsInput, resolveFleetOptions } from '../runner/options.ts';
@@ -15,7 +15,13 @@ import type { Scenario } from '../scenario/types.ts';
 
 export type CliRequest =
   | { readonly mode: 'help'; readonly text: string }
-  | { readonly mode: 'run' | 'check' | 'list'; readonly json: boolean; readonly options: FleetOptions };
+  | {
+      readonly mode: 'run' | 'check' | 'list';
+      readonly json: boolean;
+      readonly options: FleetOptions;
+      /** Not errors, but worth saying: e.g. a run cut shorter than its scenario. */
+      readonly warnings: readonly string[];
+    };
 
 /** Flag names for option fields, so errors speak the user's language. */
 const FLAG_NAMES: Partial<Record<keyof FleetOptions, string>> = {
@@ -189,7 +195,15 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   if (problems.length > 0 || !options) {
     throw problemsError(SimulatorErrorCodes.OPTIONS_INVALID, 'invalid command line', problems);
   }
-  return { mode, json: flags.json === true, options };
+  const warnings: string[] = [];
+  const run = options.scenario?.run;
+  if (run && options.durationMs < run.durationMs) {
+    warnings.push(
+      `--duration ${formatDuration(options.durationMs)} is shorter than scenario "${options.scenario?.name}" ` +
+        `(${formatDuration(run.durationMs)}): later events are not played and its expectations do not apply`,
+    );
+  }
+  return { mode, json: flags.json === true, options, warnings };
 }
 
 function integer(problems: Problem[], flag: string, text: string | undefined): number | undefined {

@@ -83,6 +83,12 @@ describe('command line', () => {
     expect(() => parseCliArgs(['--scenario', 'heatwave', '--devices', '3'])).toThrow(
       /needs at least 20 devices/,
     );
+    expect(r.warnings).toEqual([]);
+    const short = parseCliArgs(['--scenario', 'heatwave', '--duration', '30s']);
+    if (short.mode === 'help') throw new Error('unexpected help');
+    expect(short.warnings).toEqual([
+      expect.stringMatching(/--duration 30s is shorter than scenario "heatwave" \(12m\)/),
+    ]);
   });
 
   it('reads device ids and passwords (and the broker) from a credentials file', () => {
