@@ -65,6 +65,10 @@ function mayMatchSensors(filter: string): boolean {
   );
 }
 
+interface IncomingStore {
+  incomingGetPacket(client: Client, packet: PublishPacket): Promise<unknown>;
+}
+
 interface ParsedPacket {
   cmd: string;
   subscriptions?: Array<{ topic: string; qos: number }>;
@@ -159,7 +163,20 @@ export function createBrokerHooks(
       }
       if (isSensorsTopic(packet.topic)) {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-        ingest.onPublish(packet.topic, payload, packet.qos, (client as Client).id, callback);
+        const clientId = (client as Client).id;
+        if (packet.qos === 2 && packet.dup) {
+          // A QoS 2 retransmission whose original aedes already stored (it stores a QoS 2
+          // PUBLISH only after this hook, i.e. after the append was durable) must not be
+          // appended twice [MQTT-4.3.3-2]; aedes answers it with a PUBREC.
+          const persistence = (client as unknown as { broker: { persistence: IncomingStore } }).broker
+            .persistence;
+          persistence.incomingGetPacket(client as Client, packet).then(
+            () => callback(null),
+            () => ingest.onPublish(packet.topic, payload, packet.qos, clientId, callback),
+          );
+          return;
+        }
+        ingest.onPublish(packet.topic, payload, packet.qos, clientId, callback);
         return;
       }
       callback(null);

@@ -91,8 +91,12 @@ describe('devices CLI', () => {
   }, 30_000);
 
   it('every command has --help', async () => {
-    for (const command of [[], ['add'], ['remove'], ['list'], ['provision'], ['hash']]) {
-      const result = await devices(...command, '--help');
+    const results = await Promise.all(
+      [[], ['add'], ['remove'], ['list'], ['provision'], ['hash']].map((command) =>
+        devices(...command, '--help'),
+      ),
+    );
+    for (const result of results) {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/Usage: edgeflow-devices/);
     }
