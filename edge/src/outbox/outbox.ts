@@ -26,25 +26,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AlertEvent, Clock, Reading } from '@edgeflow/shared';
-import { Encoder } from 'cbor-x';
 import type pino from 'pino';
 import type prom from 'prom-client';
-import { type Checkpoint, fsyncDir, readCheckpoint, removeStaleTemp, writeCheckpoint } from './checkpoint.ts';
+import { type Checkpoint, fsyncDir, readCheckpoint, removeStaleTemp } from './checkpoint.ts';
 import type { OutboxConfig } from './config.ts';
 import { OutboxError, OutboxErrorCodes } from './errors.ts';
-import { type DecodedFrame, encodeFrame, RecordKind } from './frame.ts';
 import { Lane } from './lane.ts';
 import { acquireDirLock } from './lock.ts';
 import { createOutboxMetrics, type OutboxMetrics } from './metrics.ts';
-import type {
-  AlertRecord,
-  DurableOutbox,
-  OutboxPosition,
-  OutboxReader,
-  OutboxStats,
-  ReadingsRecord,
-  UnsequencedReading,
-} from './types.ts';
+import { PositionStore } from './position.ts';
+import { createReader } from './reader.ts';
+import { encodeAlertFrame, encodeReadingsFrame } from './records.ts';
+import type { DurableOutbox, OutboxReader, OutboxStats, UnsequencedReading } from './types.ts';
 
 export interface OutboxDeps {
   readonly clock: Clock;
@@ -62,8 +55,6 @@ interface PendingGroup {
   appendedAtMs: number;
   callbacks: Callback[];
 }
-
-const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
 
 function emptyGroup(firstId: number): PendingGroup {
   return { frames: [], bytes: 0, firstId, endId: firstId, appendedAtMs: 0, callbacks: [] };
@@ -135,9 +126,8 @@ class SegmentedOutbox implements DurableOutbox {
   #evictedReadings = 0;
   /** Seq after the last reading handed to the forwarder: those before it are in its memory and still get sent. */
   #handedOutSeq = 0;
-  #checkpoint: Checkpoint;
-  #checkpointWrite: Promise<void> = Promise.resolve();
-  #checkpointQueued: Promise<void> | undefined;
+  #overCapLogged = false;
+  readonly #positions: PositionStore;
   readonly #durableListeners = new Set<() => void>();
 
   readonly #unlock: () => Promise<void>;
@@ -156,11 +146,19 @@ class SegmentedOutbox implements DurableOutbox {
     this.#logger = deps.logger.child({ component: 'outbox' });
     this.#telemetry = telemetry;
     this.#alerts = alerts;
-    this.#checkpoint = checkpoint;
+    this.#positions = new PositionStore(config.dir, checkpoint, telemetry, alerts, this.#logger);
     this.#pendingReadings = emptyGroup(telemetry.nextId);
     this.#pendingAlerts = emptyGroup(alerts.nextId);
     this.#metrics = createOutboxMetrics(deps.registry, () => this.stats());
-    this.reader = this.#makeReader();
+    this.reader = createReader({
+      telemetry,
+      alerts,
+      positions: this.#positions,
+      listeners: this.#durableListeners,
+      handedOut: (seq) => {
+        this.#handedOutSeq = Math.max(this.#handedOutSeq, seq);
+      },
+    });
   }
 
   appendReadings(readings: readonly UnsequencedReading[], onDurable: Callback): Reading[] {
@@ -178,24 +176,8 @@ class SegmentedOutbox implements DurableOutbox {
       return [];
     }
     const firstSeq = this.#telemetry.nextId;
-    const sequenced: Reading[] = new Array(readings.length);
-    const rows: unknown[] = new Array(readings.length);
-    for (let i = 0; i < readings.length; i++) {
-      const r = readings[i] as UnsequencedReading;
-      sequenced[i] = {
-        deviceId: r.deviceId,
-        metric: r.metric,
-        tsMs: r.tsMs,
-        value: r.value,
-        seq: firstSeq + i,
-      };
-      rows[i] = [r.deviceId, r.metric, r.tsMs, r.value];
-    }
     const appendedAtMs = this.#clock.nowMs();
-    const frame = encodeFrame(
-      { kind: RecordKind.readings, firstId: firstSeq, count: readings.length, appendedAtMs },
-      cbor.encode(rows),
-    );
+    const { frame, sequenced } = encodeReadingsFrame(readings, firstSeq, appendedAtMs);
     this.#telemetry.nextId = firstSeq + readings.length;
     this.#enqueue(this.#pendingReadings, frame, this.#telemetry.nextId, appendedAtMs, onDurable);
     this.#schedule(false);
@@ -207,10 +189,7 @@ class SegmentedOutbox implements DurableOutbox {
     if (refused) throw refused;
     const index = this.#alerts.nextId;
     const appendedAtMs = this.#clock.nowMs();
-    const frame = encodeFrame(
-      { kind: RecordKind.alert, firstId: index, count: 1, appendedAtMs },
-      cbor.encode(alert),
-    );
+    const frame = encodeAlertFrame(alert, index, appendedAtMs);
     this.#alerts.nextId = index + 1;
     this.#enqueue(this.#pendingAlerts, frame, index + 1, appendedAtMs, onDurable);
     this.#schedule(true);
@@ -342,17 +321,22 @@ class SegmentedOutbox implements DurableOutbox {
   /** Drops the oldest telemetry segments while the outbox is over its byte cap. */
   async #evictIfFull(): Promise<void> {
     const over = () => this.#telemetry.totalBytes() + this.#alerts.totalBytes() > this.#config.maxBytes;
+    if (!over()) this.#overCapLogged = false;
     while (over()) {
-      const committed = this.#checkpoint.telemetrySeq;
+      const committed = this.#positions.current.telemetrySeq;
       const dropped = await this.#telemetry.dropOldest(() => true);
       if (!dropped) {
-        this.#logger.error(
-          {
-            bytes: this.#telemetry.totalBytes() + this.#alerts.totalBytes(),
-            maxBytes: this.#config.maxBytes,
-          },
-          'outbox over its byte cap with nothing evictable (alerts are never evicted)',
-        );
+        // Logged once per episode: this check runs after every group commit.
+        if (!this.#overCapLogged) {
+          this.#overCapLogged = true;
+          this.#logger.error(
+            {
+              bytes: this.#telemetry.totalBytes() + this.#alerts.totalBytes(),
+              maxBytes: this.#config.maxBytes,
+            },
+            'outbox over its byte cap with nothing evictable (alerts are never evicted)',
+          );
+        }
         return;
       }
       const [first, end] = dropped;
@@ -370,13 +354,14 @@ class SegmentedOutbox implements DurableOutbox {
   stats(): OutboxStats {
     const t = this.#telemetry;
     const a = this.#alerts;
-    const fromSeq = Math.max(this.#checkpoint.telemetrySeq, t.firstRetainedId());
+    const committed = this.#positions.current;
+    const fromSeq = Math.max(committed.telemetrySeq, t.firstRetainedId());
     const pendingReadings = Math.max(0, t.nextId - fromSeq);
-    const pendingAlerts = Math.max(0, a.nextId - this.#checkpoint.alertIndex);
+    const pendingAlerts = Math.max(0, a.nextId - committed.alertIndex);
     const now = this.#clock.nowMs();
     let oldest = now;
     if (pendingReadings > 0) oldest = Math.min(oldest, t.appendedAtOf(fromSeq) ?? now);
-    if (pendingAlerts > 0) oldest = Math.min(oldest, a.appendedAtOf(this.#checkpoint.alertIndex) ?? now);
+    if (pendingAlerts > 0) oldest = Math.min(oldest, a.appendedAtOf(committed.alertIndex) ?? now);
     return {
       records: pendingReadings + pendingAlerts,
       bytes: t.totalBytes() + a.totalBytes(),
@@ -393,111 +378,11 @@ class SegmentedOutbox implements DurableOutbox {
       if (this.#delayTimer) this.#startSoon();
       await new Promise<void>((resolve) => this.#idle.push(resolve));
     }
-    await this.#checkpointWrite;
+    await this.#positions.settled();
     await this.#telemetry.close();
     await this.#alerts.close();
     await this.#unlock();
     this.#metrics.unregister();
     this.#logger.info({ nextSeq: this.#telemetry.nextId }, 'outbox closed');
   }
-
-  #makeReader(): OutboxReader {
-    const telemetry = this.#telemetry;
-    const alerts = this.#alerts;
-    return {
-      committed: () => ({
-        telemetrySeq: this.#checkpoint.telemetrySeq,
-        alertIndex: this.#checkpoint.alertIndex,
-      }),
-      planned: () => this.#checkpoint.plannedTelemetryEnds,
-      durableEnd: () => ({ telemetrySeq: telemetry.durableId, alertIndex: alerts.durableId }),
-      firstRetainedSeq: () => telemetry.firstRetainedId(),
-      readReadings: async (fromSeq, maxReadings) => {
-        const out: ReadingsRecord[] = [];
-        let remaining = maxReadings;
-        const limit = telemetry.durableId;
-        if (remaining <= 0 || fromSeq >= limit) return out;
-        await telemetry.read(fromSeq, (frame) => {
-          if (frame.firstId >= limit) return true;
-          const record = decodeReadings(frame, Math.max(fromSeq, frame.firstId), remaining, limit);
-          out.push(record);
-          remaining -= record.readings.length;
-          fromSeq = record.firstSeq + record.readings.length;
-          return remaining <= 0 || fromSeq >= limit;
-        });
-        if (out.length > 0) this.#handedOutSeq = Math.max(this.#handedOutSeq, fromSeq);
-        return out;
-      },
-      readAlerts: async (fromIndex, max) => {
-        const out: AlertRecord[] = [];
-        const limit = alerts.durableId;
-        if (max <= 0 || fromIndex >= limit) return out;
-        await alerts.read(fromIndex, (frame) => {
-          if (frame.firstId >= limit) return true;
-          if (frame.firstId >= fromIndex) {
-            out.push({
-              index: frame.firstId,
-              alert: cbor.decode(frame.body) as AlertEvent,
-              appendedAtMs: frame.appendedAtMs,
-            });
-          }
-          return out.length >= max || frame.firstId + 1 >= limit;
-        });
-        return out;
-      },
-      commit: (position, plannedTelemetryEnds) => this.#commitPosition(position, plannedTelemetryEnds),
-      onDurable: (listener) => {
-        this.#durableListeners.add(listener);
-        return () => this.#durableListeners.delete(listener);
-      },
-    };
-  }
-
-  /**
-   * Checkpoint writes are serialized and coalesced: commits that arrive while one write runs
-   * share the next write, which persists the latest position asked for.
-   */
-  #commitPosition(position: OutboxPosition, plannedTelemetryEnds?: readonly number[]): Promise<void> {
-    const prev = this.#checkpoint;
-    const telemetrySeq = Math.max(
-      prev.telemetrySeq,
-      Math.min(position.telemetrySeq, this.#telemetry.durableId),
-    );
-    const alertIndex = Math.max(prev.alertIndex, Math.min(position.alertIndex, this.#alerts.durableId));
-    const planned = (plannedTelemetryEnds ?? prev.plannedTelemetryEnds).filter((end) => end > telemetrySeq);
-    this.#checkpoint = { telemetrySeq, alertIndex, plannedTelemetryEnds: planned };
-    if (this.#checkpointQueued) return this.#checkpointQueued;
-    const write = this.#checkpointWrite.then(async () => {
-      this.#checkpointQueued = undefined;
-      const latest = this.#checkpoint;
-      await writeCheckpoint(this.#config.dir, latest);
-      // Segments wholly acknowledged are not needed any more (the active one always stays).
-      while (await this.#telemetry.dropOldest((_first, end) => end <= latest.telemetrySeq)) {}
-      while (await this.#alerts.dropOldest((_first, end) => end <= latest.alertIndex)) {}
-    });
-    this.#checkpointQueued = write;
-    this.#checkpointWrite = write.catch((err: unknown) => {
-      this.#logger.error({ err }, 'outbox checkpoint write failed');
-    });
-    return write;
-  }
-}
-
-function decodeReadings(frame: DecodedFrame, fromSeq: number, max: number, limit: number): ReadingsRecord {
-  const rows = cbor.decode(frame.body) as Array<[string, string, number, number]>;
-  const start = fromSeq - frame.firstId;
-  const end = Math.min(rows.length, start + max, limit - frame.firstId);
-  const readings: Reading[] = new Array(Math.max(0, end - start));
-  for (let i = start; i < end; i++) {
-    const row = rows[i] as [string, string, number, number];
-    readings[i - start] = {
-      deviceId: row[0],
-      metric: row[1],
-      tsMs: row[2],
-      value: row[3],
-      seq: frame.firstId + i,
-    };
-  }
-  const bytes = Math.ceil((frame.length * readings.length) / Math.max(1, rows.length));
-  return { firstSeq: fromSeq, readings, appendedAtMs: frame.appendedAtMs, bytes };
 }
