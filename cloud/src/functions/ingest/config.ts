@@ -2,7 +2,7 @@
  * Ingest configuration from the environment, validated once at start-up (one error listing
  * every problem) and frozen. Overrides: `EDGEFLOW_INGEST_BUCKET_WINDOW_MS=600000` etc.
  */
-import { buildConfig, TOPOLOGY } from '@edgeflow/shared';
+import { buildConfig, RuleSetSchema, TOPOLOGY } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 
 export const IngestConfigSchema = Type.Object({
@@ -14,6 +14,11 @@ export const IngestConfigSchema = Type.Object({
   /** Bound on each Firestore / Pub/Sub call; past it the batch is redelivered. */
   deadlineMs: Type.Integer({ minimum: 100, default: 20_000 }),
   alertsTopic: Type.String({ minLength: 1, default: TOPOLOGY.topics.alerts.name }),
+  /**
+   * Fleet rule defaults (JSON), which device profiles override by rule id; the shared
+   * DEFAULT_RULES when absent. Set it to what the gateways run so edge and cloud agree.
+   */
+  defaultRules: Type.Optional(RuleSetSchema),
 });
 export type IngestConfig = Static<typeof IngestConfigSchema> & {
   readonly projectId: string | undefined;

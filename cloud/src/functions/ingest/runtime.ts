@@ -3,7 +3,7 @@
  * environment, and the event handler. Loaded by index.ts on the first event, so the SDKs
  * (Firestore, Pub/Sub) load then and not at module load (cold start).
  */
-import { decodeBatch, systemClock } from '@edgeflow/shared';
+import { decodeBatch, systemClock, validateRules } from '@edgeflow/shared';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { createFirestore, newWriteCounter, type WriteCounter } from '../../adapters/firestore/client.ts';
 import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.ts';
@@ -51,7 +51,7 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
       nowMs: () => systemClock.nowMs(),
       sourceTopic: config.telemetryTopic,
     }),
-    rules: sharedRuleStepper(),
+    rules: sharedRuleStepper(config.defaultRules ? validateRules(config.defaultRules) : undefined),
     clock: systemClock,
     logger,
     options: {
