@@ -62,7 +62,7 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('list')
-    .description('list alert records, newest first (tab-separated, or --json)')
+    .description('list up to --limit alert records, shown newest first (tab-separated, or --json)')
     .addOption(new Option('--state <state>', 'only records in this state').choices(STATES))
     .option('--limit <n>', 'at most this many records', parseLimit, 100)
     .option('--json', 'one JSON object per line')

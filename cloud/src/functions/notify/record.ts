@@ -77,7 +77,7 @@ export type ClaimResult =
       readonly action: 'deliver';
       readonly decision: StormDecision;
       readonly suppressedBefore: number;
-      /** Channels already delivered by an earlier attempt (skip them). */
+      /** Channels settled (delivered or permanently failed) by an earlier attempt: skip them. */
       readonly done: ReadonlySet<string>;
     };
 
@@ -119,7 +119,8 @@ export function claimTransition(
     };
   }
   record.deliveries = { ...record.deliveries, [event.kind]: delivery };
-  const done = new Set(Object.entries(delivery.channels).flatMap(([k, v]) => (v === 'delivered' ? [k] : [])));
+  // Delivered and permanently failed channels are settled; only the rest are (re)tried.
+  const done = new Set(Object.keys(delivery.channels));
   return {
     record,
     budget: nextBudget,

@@ -80,7 +80,7 @@ function msg(e: unknown, id = 'm1'): NotifyMessage {
   };
 }
 
-function setup(options: { failWebhook?: number; stormLimit?: number } = {}) {
+function setup(options: { failWebhook?: number; stormLimit?: number; rejectLog?: boolean } = {}) {
   const sent: Notification[] = [];
   let failures = options.failWebhook ?? 0;
   const profile: DeviceProfile = {
@@ -99,6 +99,7 @@ function setup(options: { failWebhook?: number; stormLimit?: number } = {}) {
     channels: (target, key): Channel => ({
       key,
       send: async (n) => {
+        if (target.kind === 'log' && options.rejectLog) throw new ChannelError('HTTP 400', false);
         if (target.kind === 'webhook' && failures > 0) {
           failures--;
           throw new ChannelError('HTTP 503', true);
@@ -162,6 +163,21 @@ describe('Notifier', () => {
     await notifier.handle(msg(event('raised')));
     expect(sent.map((n) => n.text.split(':')[0])).toEqual(['log_1', 'webhook_0']);
     expect(await notifier.handle(msg(event('raised')))).toEqual({ status: 'duplicate' });
+  });
+
+  it('a permanently failing channel is recorded as failed and not retried on redelivery', async () => {
+    const { notifier, sent, records } = setup({ failWebhook: 2, rejectLog: true });
+    await expect(notifier.handle(msg(event('raised')))).rejects.toThrow(/channel/);
+    await notifier.handle(msg(event('raised')));
+    expect(sent.map((n) => n.text.split(':')[0])).toEqual(['webhook_0']);
+    const r = records.records.get(event('raised').alertId);
+    expect(r?.deliveries.raised).toMatchObject({
+      status: 'done',
+      channels: { webhook_0: 'delivered', log_1: 'failed' },
+    });
+    expect(r?.attempts.filter((a) => a.channel === 'log_1').map((a) => a.outcome)).toEqual([
+      'permanent-error',
+    ]);
   });
 
   it('takes over a delivery whose instance died mid-way once its lease expires', async () => {
