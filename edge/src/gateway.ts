@@ -49,6 +49,15 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/** How long shutdown waits for received readings to become durable before disconnecting. */
+const SHUTDOWN_SETTLE_MS = 5000;
+
+type PausableClient = Client & { pause?: () => void };
+
+function clientsOf(broker: RunningBroker): Record<string, PausableClient> {
+  return (broker.aedes as unknown as { clients: Record<string, PausableClient> }).clients;
+}
+
 export async function startGateway(config: GatewayConfig, ports: GatewayPorts): Promise<RunningGateway> {
   const { outbox, clock, logger, registry } = ports;
   if (config.allowAnonymous) {
@@ -158,8 +167,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     authenticator.setAccounts(accounts);
     // Devices removed (or whose role changed) lose their live connection too.
     let dropped = 0;
-    const clients = (running.aedes as unknown as { clients: Record<string, Client> }).clients;
-    for (const client of Object.values(clients)) {
+    for (const client of Object.values(clientsOf(running))) {
       const identity = identityOf(client);
       if (identity && !authenticator.stillValid(identity)) {
         dropped++;
@@ -203,6 +211,14 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       listening = false;
       clearInterval(tick);
       stopWatching();
+      // Stop accepting, stop reading from connected clients, and let what was already
+      // received become durable so its PUBACKs still go out; then disconnect everyone.
+      await running.stopAccepting();
+      for (const client of Object.values(clientsOf(running))) client.pause?.();
+      await ingest.settle(SHUTDOWN_SETTLE_MS);
+      // mqtt-packet corks each write and uncorks on the next tick: let the last PUBACKs reach
+      // the sockets before aedes destroys them.
+      await new Promise((resolve) => setImmediate(resolve));
       await running.close();
       await ops.close();
     },

@@ -95,6 +95,22 @@ describe('publish path: acknowledgement only after durability', () => {
     expect(gw.outbox.appendCalls).toBeLessThan(50);
   });
 
+  it('shutdown stops accepting but still acknowledges what was received once it is durable', async () => {
+    const outbox = new FakeOutbox({ autoDurable: false });
+    gw = await startTestGateway({ outbox });
+    const a = await gw.connect('dev-a');
+    const publish = a.publishAsync('sensors/dev-a/temperature', '21.5', { qos: 1 });
+    await sleep(100);
+    const stopping = gw.gateway.stop();
+    await sleep(100);
+    // No new connections while stopping.
+    await expect(gw.connect('dev-b', { connectTimeout: 1000 })).rejects.toThrow();
+    expect(await stateAfter(publish, 100)).toBe('pending');
+    outbox.release();
+    expect(await stateAfter(publish, 2000)).toBe('settled');
+    await stopping;
+  });
+
   it('QoS 0 is appended without waiting', async () => {
     const outbox = new FakeOutbox({ autoDurable: false });
     gw = await startTestGateway({ outbox });

@@ -56,6 +56,9 @@ export class Ingest {
   #readings: UnsequencedReading[] = [];
   #acks: Ack[] = [];
   #scheduled = false;
+  /** Appends whose acks wait for durability; shutdown waits for them so the PUBACKs go out. */
+  #awaitingDurability = 0;
+  #onIdle: Array<() => void> = [];
   readonly #flushBound = (): void => {
     this.#scheduled = false;
     this.flush();
@@ -100,7 +103,10 @@ export class Ingest {
     const deps = this.#deps;
     let sequenced: Reading[];
     try {
-      sequenced = deps.sink.appendReadings(readings, acks.length === 0 ? ignoreDurability : ackAll(acks));
+      sequenced = deps.sink.appendReadings(
+        readings,
+        acks.length === 0 ? ignoreDurability : this.#ackAll(acks),
+      );
     } catch (err) {
       // e.g. the outbox is closing during shutdown: no ack, the devices retry later.
       deps.metrics.durabilityFailures.inc();
@@ -110,10 +116,30 @@ export class Ingest {
     deps.metrics.readingsAccepted.inc(sequenced.length);
     deps.onReadings(sequenced);
   }
-}
 
-function ackAll(acks: Ack[]): (err: Error | null) => void {
-  return (err) => {
-    for (let i = 0; i < acks.length; i++) (acks[i] as Ack)(err);
-  };
+  /**
+   * Flushes, then resolves once every acknowledged-on-durability append has been answered
+   * (or after `timeoutMs`). Used at shutdown, after clients are paused.
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    this.flush();
+    if (this.#awaitingDurability === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#onIdle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #ackAll(acks: Ack[]): (err: Error | null) => void {
+    this.#awaitingDurability++;
+    return (err) => {
+      for (let i = 0; i < acks.length; i++) (acks[i] as Ack)(err);
+      if (--this.#awaitingDurability === 0 && this.#onIdle.length > 0) {
+        for (const resolve of this.#onIdle.splice(0)) resolve();
+      }
+    };
+  }
 }

@@ -108,7 +108,7 @@ export async function startTestGateway(
     },
     async close() {
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
-      await gateway.stop();
+      await gateway.stop().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
   };
