@@ -64,7 +64,7 @@ interface Options {
 }
 
 async function up(opts: Options): Promise<void> {
-  const logger = createLogger('local', { level: opts.logLevel, destination: process.stderr as never });
+  const logger = createLogger('local', { level: opts.logLevel, destination: process.stderr });
   let cloud: LocalCloud | undefined;
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -73,7 +73,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await Promise.allSettled(stoppers.splice(0).map((s) => s()));
   };
   try {
-    const [pubsub, firestore] = await Promise.all([
+    // allSettled, not all: when one start fails, the other must still be tracked to be stopped.
+    const [pubsub, firestore] = await settleAll([
       startPubSubEmulator({ port: options.pubsubPort, projectId, logger, env: hostEnv }).then(track),
       startFirestoreEmulator({ port: options.firestorePort, projectId, logger, env: hostEnv }).then(track),
     ]);
@@ -114,7 +115,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     stoppers.push(async () => {
       await Promise.allSettled([...servers.values()].map((s) => s.stop()));
     });
-    await Promise.all(served.map((fn) => launch(fn)));
+    await settleAll(served.map((fn) => launch(fn)));
 
     const urls = (): Record<FunctionName, string> => {
       const out = {} as Record<FunctionName, string>;
@@ -172,6 +173,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     stoppers.push(() => handle.stop());
     return handle;
   }
+}
+
+/** Like Promise.all, but waits for every promise before rejecting with the first failure. */
+async function settleAll<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Deletes every document in the emulator's default database for `projectId`. */

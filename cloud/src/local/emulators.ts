@@ -28,14 +28,14 @@ export interface EmulatorOptions {
   /** Default: `demo-edgeflow` (a `demo-` project never reaches real GCP). */
   readonly projectId?: string;
   readonly logger?: Logger;
-  /** Default: 60 s; a cold JVM on a loaded 2-core box can take several seconds. */
+  /** Default: 90 s; ~1 s idle, but the whole stack took 29 s on the shared 2-core box at load 24. */
   readonly readyTimeoutMs?: number;
   /** Where to look for PUBSUB_EMULATOR_HOST etc., JAVA_HOME and PATH. Default: process.env. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
 export const DEFAULT_PROJECT_ID = 'demo-edgeflow';
-const DEFAULT_READY_TIMEOUT_MS = 60_000;
+const DEFAULT_READY_TIMEOUT_MS = 90_000;
 const FATAL_OUTPUT = /Address already in use|BindException|UnsupportedClassVersionError/;
 
 const INSTALL_HINT: Record<'pubsub' | 'firestore' | 'java', string> = {

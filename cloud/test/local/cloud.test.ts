@@ -80,7 +80,7 @@ describe('startLocalCloud', () => {
     await cloud.clearFirestore();
     expect((await firestore.collection('scratch').get()).size).toBe(0);
     expect((await firestore.collection('scratch/b/sub').get()).size).toBe(0);
-  });
+  }, 30_000);
 
   it('restartFunction starts a new process on a new port and re-points its push subscription', async () => {
     const { cloud, pubsub } = local;
