@@ -1,4 +1,5 @@
 import type { Reading } from '@edgeflow/shared';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sharedRuleStepper } from '../../../src/functions/ingest/rules.ts';
 import {
@@ -80,5 +81,55 @@ describe('applyToShard', () => {
     for (let i = 0; i < 400; i++) counts[shardOf(`dev-${i}`, 4)]! += 1;
     expect(shardOf('dev-1', 4)).toBe(shardOf('dev-1', 4));
     for (const c of counts) expect(c).toBeGreaterThan(60);
+  });
+});
+
+describe('applyToShard under redelivery (property)', () => {
+  /** Values per 60-reading batch, around the 30 degC threshold so episodes open and close. */
+  const batchValues = fc.array(fc.constantFrom(20, 29.5, 31, 35, 45), { minLength: 1, maxLength: 6 });
+
+  it('any duplication of in-order batches ends exactly like one clean delivery', () => {
+    fc.assert(
+      fc.property(batchValues, fc.array(fc.nat(), { maxLength: 8 }), (values, dupPicks) => {
+        const batches = values.map((v, i) => batch(i * 60, v));
+        const clean = run(batches);
+        // Each pick re-delivers an earlier batch right after a later one has been applied.
+        const noisy: ShardInput[] = [];
+        batches.forEach((b, i) => {
+          noisy.push(b);
+          for (const p of dupPicks)
+            if (p % batches.length <= i && p % 3 === i % 3)
+              noisy.push(batches[p % batches.length] as ShardInput);
+        });
+        const dirty = run(noisy);
+        expect(dirty.doc).toEqual(clean.doc);
+        expect(new Set(dirty.published.flat())).toEqual(new Set(clean.published.flat()));
+      }),
+      { seed: 11, numRuns: 150 },
+    );
+  });
+
+  it('in any delivery order: latest value is the highest seq, no transition twice per episode', () => {
+    fc.assert(
+      fc.property(
+        batchValues.chain((values) =>
+          fc.tuple(
+            fc.constant(values),
+            fc.shuffledSubarray(
+              values.map((_, i) => i),
+              { minLength: values.length },
+            ),
+          ),
+        ),
+        ([values, order]) => {
+          const batches = values.map((v, i) => batch(i * 60, v));
+          const { doc } = run(order.map((i) => batches[i] as ShardInput));
+          expect(doc?.series.d1?.temperature?.seq).toBe(values.length * 60 - 1);
+          const keys = (doc?.recent ?? []).map((e) => `${e.alertId}/${e.kind}`);
+          expect(new Set(keys).size).toBe(keys.length);
+        },
+      ),
+      { seed: 12, numRuns: 150 },
+    );
   });
 });
