@@ -12,57 +12,16 @@
  * ends, so a batch that may already have reached Pub/Sub is resent as the same batch (same
  * firstSeq..lastSeq) and the cloud's per-batch dedup sees a plain redelivery.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  type AlertEvent,
-  alertEventChecker,
-  type Clock,
-  encodeBatch,
-  type Reading,
-  readingChecker,
-  TelemetryAttributes,
-} from '@edgeflow/shared';
+import { type AlertEvent, alertEventChecker, type Reading, readingChecker } from '@edgeflow/shared';
 import type pino from 'pino';
-import type prom from 'prom-client';
-import type { DurableOutbox, OutboxReader } from '../outbox/types.ts';
+import type { OutboxReader } from '../outbox/types.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { ForwarderConfig } from './config.ts';
+import { type BatchMessage, buildBatchMessage } from './message.ts';
 import { createForwarderMetrics, type ForwarderMetrics } from './metrics.ts';
 import { PendingReadings } from './pending.ts';
-import type { BatchPublisher } from './types.ts';
-
-export interface ForwarderDeps {
-  readonly outbox: DurableOutbox;
-  readonly publisher: BatchPublisher;
-  readonly gatewayId: string;
-  readonly clock: Clock;
-  readonly logger: pino.Logger;
-  readonly registry: prom.Registry;
-  /** Uniform [0, 1) for backoff jitter; injectable so tests are deterministic. */
-  readonly random?: () => number;
-}
-
-export interface ForwarderStatus {
-  /** Every reading below this seq is acknowledged by Pub/Sub (and checkpointed). */
-  readonly committedSeq: number;
-  readonly committedAlertIndex: number;
-  readonly inFlightBatches: number;
-  /** Batches waiting out a backoff after a failed publish: > 0 means the uplink is failing. */
-  readonly retryingBatches: number;
-  /** Gateway clock of the last acknowledged publish, undefined before the first. */
-  readonly lastPublishOkAtMs: number | undefined;
-  /** Message of the last failed publish, cleared by the next success. */
-  readonly lastError: string | undefined;
-}
-
-export interface Forwarder {
-  /** Flushes what is pending (bounded by stopTimeoutMs), leaves the position consistent. */
-  stop(): Promise<void>;
-  /** For /healthz: is the uplink working, how far forwarding got. */
-  status(): ForwarderStatus;
-}
-
-export type FlushReason = 'count' | 'bytes' | 'linger' | 'alert' | 'replay' | 'shutdown';
+import { Sleepers, withTimeout } from './retry.ts';
+import type { FlushReason, Forwarder, ForwarderDeps, ForwarderStatus } from './types.ts';
 
 interface InFlight {
   readonly kind: 'telemetry' | 'alerts';
@@ -97,7 +56,7 @@ class ForwardLoop {
   readonly #planned: number[];
   readonly #telemetryInFlight: InFlight[] = [];
   readonly #alertsInFlight: InFlight[] = [];
-  readonly #sleepers = new Set<{ kind: InFlight['kind']; wake: () => void }>();
+  readonly #sleepers = new Sleepers();
   #readSeq: number;
   #readAlertIndex: number;
   #committedSeq: number;
@@ -266,14 +225,9 @@ class ForwardLoop {
       this.#acked(batch);
       return;
     }
-    let data: Uint8Array;
+    let message: BatchMessage;
     try {
-      data = encodeBatch({
-        gatewayId: this.#deps.gatewayId,
-        createdAtMs: this.#deps.clock.nowMs(),
-        readings,
-        alerts,
-      });
+      message = buildBatchMessage(this.#deps.gatewayId, this.#deps.clock.nowMs(), readings, alerts);
     } catch (err) {
       // Unreachable with validated input; skipping beats wedging the forwarder forever.
       this.#log.error(
@@ -284,29 +238,16 @@ class ForwardLoop {
       this.#acked(batch);
       return;
     }
-    const attributes: Record<string, string> = {
-      schema: TelemetryAttributes.schema,
-      schemaVersion: '1.0',
-      encoding: TelemetryAttributes.encoding,
-      gatewayId: this.#deps.gatewayId,
-      count: String(readings.length),
-      alerts: String(alerts.length),
-      traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
-    };
-    if (readings.length > 0) {
-      attributes.firstSeq = String((readings[0] as Reading).seq);
-      attributes.lastSeq = String((readings.at(-1) as Reading).seq);
-    }
-    void this.#publish(batch, data, attributes, readings.length);
+    void this.#publish(batch, message, readings.length);
   }
 
-  async #publish(batch: InFlight, data: Uint8Array, attributes: Record<string, string>, readings: number) {
+  async #publish(batch: InFlight, message: BatchMessage, readings: number) {
     const kind = batch.kind;
     for (let attempt = 1; !this.#aborted; attempt++) {
       const startedAt = performance.now();
       try {
         const id = await withTimeout(
-          this.#deps.publisher.publish(data, attributes),
+          this.#deps.publisher.publish(message.data, message.attributes),
           this.#config.publishTimeoutMs,
         );
         if (this.#aborted) return;
@@ -320,7 +261,7 @@ class ForwardLoop {
         this.#lastPublishOkAtMs = this.#deps.clock.nowMs();
         this.#lastError = undefined;
         this.#acked(batch);
-        this.#wakeSleepers();
+        this.#sleepers.wakeAll();
         return;
       } catch (err) {
         if (this.#aborted) return;
@@ -333,31 +274,9 @@ class ForwardLoop {
             'publish failed; backing off',
           );
         }
-        await this.#sleep(delayMs, kind);
+        await this.#sleepers.sleep(delayMs, kind);
       }
     }
-  }
-
-  #sleep(ms: number, kind: InFlight['kind']): Promise<void> {
-    return new Promise((resolve) => {
-      const sleeper = {
-        kind,
-        wake: () => {
-          clearTimeout(timer);
-          this.#sleepers.delete(sleeper);
-          resolve();
-        },
-      };
-      const timer = setTimeout(sleeper.wake, ms);
-      this.#sleepers.add(sleeper);
-    });
-  }
-
-  /** The link works again: retry everything now, alerts first. */
-  #wakeSleepers(): void {
-    const all = [...this.#sleepers];
-    for (const s of all) if (s.kind === 'alerts') s.wake();
-    for (const s of all) if (s.kind === 'telemetry') s.wake();
   }
 
   #acked(batch: InFlight): void {
@@ -449,7 +368,7 @@ class ForwardLoop {
     this.#onProgress = undefined;
     const drained = this.#drained();
     this.#aborted = true;
-    for (const s of [...this.#sleepers]) s.wake();
+    this.#sleepers.wakeAll();
     this.#clearLinger();
     await this.#persist().catch((err: unknown) => this.#log.error({ err }, 'final checkpoint write failed'));
     this.#metrics.unregister();
@@ -458,20 +377,4 @@ class ForwardLoop {
       drained ? 'forwarder stopped, everything sent' : 'forwarder stopped with a backlog left on disk',
     );
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`publish not acknowledged within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }
