@@ -51,6 +51,20 @@ describe('authentication over real TCP', () => {
     expect(await connectError(gw.url, { username: 'dev-a', password: 'wrong' })).toBe('refused:4');
   });
 
+  it('accepts operators configured in the gateway config, with the operator role', async () => {
+    const credential = await hashSecret('panel-secret', TEST_SCRYPT);
+    gw = await startTestGateway({ config: { operators: { 'panel-1': credential } } });
+    const panel = await mqtt.connectAsync(gw.url, {
+      username: 'panel-1',
+      password: 'panel-secret',
+      reconnectPeriod: 0,
+    });
+    const granted = await panel.subscribeAsync('sensors/#');
+    expect(granted[0]?.qos).toBe(0);
+    await panel.endAsync();
+    expect(await connectError(gw.url, { username: 'panel-1', password: 'nope' })).toBe('refused:4');
+  });
+
   it('picks up registry changes: a removed device is disconnected and refused, a new one accepted', async () => {
     gw = await startTestGateway();
     const client = await gw.connect('dev-a');
