@@ -1,6 +1,13 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closedWithin, startTestGateway, type TestGateway, writeTestRegistry } from '../helpers/gateway.ts';
+import { hashSecret } from '../../src/registry/secret.ts';
+import {
+  closedWithin,
+  startTestGateway,
+  TEST_SCRYPT,
+  type TestGateway,
+  writeTestRegistry,
+} from '../helpers/gateway.ts';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {
