@@ -95,8 +95,12 @@ export function claimTransition(
   options: ClaimOptions,
 ): ClaimWrite {
   const prior = current?.deliveries[event.kind];
-  if (prior?.status === 'done')
-    return { record: undefined, budget: undefined, result: { action: 'duplicate' } };
+  if (prior?.status === 'done') {
+    // Seen again: nothing to send. Record a new reporter (edge and cloud both saw it) once.
+    const record =
+      current && !current.sources.includes(event.source) ? mergeEvent(current, event) : undefined;
+    return { record, budget: undefined, result: { action: 'duplicate' } };
+  }
   if (prior && options.nowMs - prior.claimedAtMs < options.leaseMs) {
     const leaseLeftMs = options.leaseMs - (options.nowMs - prior.claimedAtMs);
     return { record: undefined, budget: undefined, result: { action: 'busy', leaseLeftMs } };

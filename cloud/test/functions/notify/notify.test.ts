@@ -147,6 +147,17 @@ describe('Notifier', () => {
     expect(r?.attempts.filter((a) => a.outcome === 'delivered')).toHaveLength(2);
   });
 
+  it('an alert seen by both edge and cloud is notified once and lists both sources', async () => {
+    const { notifier, sent, records } = setup();
+    await notifier.handle(msg({ ...event('raised'), source: 'edge' }));
+    expect(await notifier.handle(msg(event('raised')))).toEqual({ status: 'duplicate' });
+    expect(sent).toHaveLength(2);
+    expect(records.records.get(event('raised').alertId)).toMatchObject({
+      source: 'edge',
+      sources: ['edge', 'cloud'],
+    });
+  });
+
   it('orders do not matter: cleared before raised still ends resolved with both delivered', async () => {
     const { notifier, sent, records } = setup();
     await notifier.handle(msg(event('cleared')));
