@@ -54,3 +54,36 @@ export async function runChildBench(
   }
   return outcome === 0 ? { ok: true, lines } : { ok: false, lines, error: `exited ${outcome}` };
 }
+
+/** The figures `bench:edge` prints (edge/bench/edge.bench.ts: its summary lines). */
+export interface EdgeBenchFigures {
+  readonly rawPerSecond?: number;
+  readonly gatewayPerSecond?: number;
+  readonly ratio?: number;
+  readonly alertP50Ms?: number;
+  readonly alertP99Ms?: number;
+  readonly alertSamples?: number;
+  readonly alertRatePerSecond?: number;
+  readonly rssMiB?: number;
+  readonly peakRssMiB?: number;
+}
+
+export function parseEdgeBench(lines: readonly string[]): EdgeBenchFigures {
+  const text = lines.join('\n');
+  const num = (re: RegExp, group = 1): number | undefined => {
+    const m = text.match(re);
+    return m ? Number(m[group]) : undefined;
+  };
+  const out: Record<string, number | undefined> = {
+    rawPerSecond: num(/\(a\) raw aedes\s+median\s+(\d+(?:\.\d+)?) readings\/s/),
+    gatewayPerSecond: num(/\(b\) gateway\s+median\s+(\d+(?:\.\d+)?) readings\/s/),
+    ratio: num(/ratio \(b\)\/\(a\)\s+median\s+(\d+(?:\.\d+)?)/),
+    alertP50Ms: num(/alert latency\s+p50\s+(\d+(?:\.\d+)?) ms/),
+    alertP99Ms: num(/alert latency\s+p50\s+\S+ ms\s+p99\s+(\d+(?:\.\d+)?) ms/),
+    alertSamples: num(/\((\d+) alerts, \d+ readings\/s offered/),
+    alertRatePerSecond: num(/\(\d+ alerts, (\d+) readings\/s offered/),
+    rssMiB: num(/gateway RSS\s+(\d+(?:\.\d+)?) MB/),
+    peakRssMiB: num(/gateway RSS.*peak (\d+(?:\.\d+)?) MB/),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined && !Number.isNaN(v)));
+}

@@ -23,7 +23,7 @@ import { closeAll, connectPublishers, runAlertLatency } from '../../edge/bench/l
 import { type Pipeline, startPipeline } from '../src/pipeline.ts';
 import { BENCH_RULES, runAlertEpisodes, transitionKey } from './alert-latency.ts';
 import { alertStages } from './alert-stages.ts';
-import { parseRows, rowValue, runChildBench } from './child-bench.ts';
+import { parseEdgeBench, parseRows, rowValue, runChildBench } from './child-bench.ts';
 import { sizeFigures, standardMixFigures } from './codec-figures.ts';
 import { billedInstanceSeconds, costPerMillion, naiveUsage, pubsubBilledBytes } from './cost.ts';
 import { measureThroughput, processRssMiB } from './edge-throughput.ts';
@@ -36,6 +36,7 @@ import { openTap, type Tap } from './tap.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const INGEST_BENCH = join(ROOT, 'cloud/bench/ingest.bench.ts');
+const EDGE_BENCH = join(ROOT, 'edge/bench/edge.bench.ts');
 /** The forwarder's default linger (edge/src/forwarder/config.ts); the cost figures assume it. */
 const DEFAULT_LINGER_MS = 60_000;
 const LOAD_PUBLISHERS = 10;
@@ -66,6 +67,7 @@ function options() {
     .option('--latency-seconds <n>', 'length of the local-alert latency phase', positiveInt, 10)
     .option('--function-log <file>', 'append every function output line here (diagnosis)')
     .option('--skip-ingest', 'do not run bench:ingest (its rows show as not measured)')
+    .option('--skip-edge', 'do not run bench:edge (its rows show as not measured)')
     .option('--out <dir>', 'where the JSON result goes', join(ROOT, 'bench/results'))
     .parse()
     .opts<{
@@ -78,6 +80,7 @@ function options() {
       latencyRate: number;
       latencySeconds: number;
       skipIngest?: boolean;
+      skipEdge?: boolean;
       functionLog?: string;
       out: string;
     }>();
@@ -122,6 +125,14 @@ async function main(): Promise<void> {
   figures.ingestReadingsPerSecond = rowValue(ingest.rows, 'readings/s end to end');
   if (ingest.error) figures.notes.push(`bench:ingest: ${ingest.error}`);
 
+  if (opts.skipEdge) figures.notes.push('bench:edge: skipped (--skip-edge)');
+  else {
+    progress('bench:edge (child process: raw aedes vs gateway + Pub/Sub emulator)...');
+    const edge = await runChildBench(EDGE_BENCH, [], 600_000, (l) => progress(`  edge | ${l}`));
+    figures.edgeBench = parseEdgeBench(edge.lines);
+    if (!edge.ok) figures.notes.push(`bench:edge: ${edge.error}`);
+  }
+
   const episodeDevice = opts.fleetDevices + LOAD_PUBLISHERS;
   let tap: Tap | undefined;
   const functionLog = opts.functionLog ? createWriteStream(opts.functionLog, { flags: 'a' }) : undefined;
@@ -148,9 +159,7 @@ async function main(): Promise<void> {
     void stop().finally(() => process.exit(130));
   });
   try {
-    progress(
-      `pipeline up in ${Math.round(performance.now() - startedAt)} ms since start: ${JSON.stringify(pipeline.timings)}`,
-    );
+    progress(`pipeline up (ms from its start): ${JSON.stringify(pipeline.timings)}`);
     tap = await openTap(pipeline.cloud.pubsubHost, pipeline.cloud.projectId, TOPOLOGY.topics.telemetry.name);
     for (const l of ingestLines.splice(0)) tap.onIngestLine(l);
     const creds = pipeline.credentials.devices;

@@ -2,7 +2,7 @@ import { encodeBatch, type Reading } from '@edgeflow/shared';
 import { describe, expect, it } from 'vitest';
 import { transitionKey, transitionValue } from '../../bench/alert-latency.ts';
 import { alertStages } from '../../bench/alert-stages.ts';
-import { parseRows, rowValue } from '../../bench/child-bench.ts';
+import { parseEdgeBench, parseRows, rowValue } from '../../bench/child-bench.ts';
 import { sizeFigures, standardMixFigures } from '../../bench/codec-figures.ts';
 import { batchIdOf, parsePersistedLine } from '../../bench/tap.ts';
 
@@ -181,5 +181,33 @@ describe('alert stages', () => {
       ingestedToRecordMs: 40,
     });
     expect(alertStages(new Map(), seen, batches, persisted, key)).toBeUndefined();
+  });
+});
+
+describe('bench:edge summary', () => {
+  it('reads rates, ratio, alert latency and RSS from its summary lines', () => {
+    const lines = [
+      'round 1: (a) raw aedes  45000/s   (b) gateway  40000/s   ratio 0.89',
+      '(a) raw aedes        median   46012 readings/s',
+      '(b) gateway          median   39870 readings/s',
+      '    ratio (b)/(a)    median 0.87 of 3 rounds   target >= 0.80',
+      '    alert latency       p50 0.91 ms  p99 3.42 ms  max 7.10 ms   target p99 <= 5 ms  (1000 alerts, 9987 readings/s offered, window-full ticks 0)',
+      '    gateway RSS         98.4 MB at 10k/s (idle 70.2 MB, after full-speed rounds 110.0 MB, peak 131.5 MB)   target <= 120 MB',
+    ];
+    expect(parseEdgeBench(lines)).toEqual({
+      rawPerSecond: 46012,
+      gatewayPerSecond: 39870,
+      ratio: 0.87,
+      alertP50Ms: 0.91,
+      alertP99Ms: 3.42,
+      alertSamples: 1000,
+      alertRatePerSecond: 9987,
+      rssMiB: 98.4,
+      peakRssMiB: 131.5,
+    });
+  });
+
+  it('leaves out what it did not print', () => {
+    expect(parseEdgeBench(['starting...', 'error: emulator did not start'])).toEqual({});
   });
 });
