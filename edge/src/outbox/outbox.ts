@@ -186,7 +186,11 @@ class SegmentedOutbox implements DurableOutbox {
 
   appendAlert(alert: AlertEvent, onDurable: Callback): void {
     const refused = this.#refusal();
-    if (refused) throw refused;
+    if (refused) {
+      // Reported, not thrown: alerts are raised from rule callbacks that should not unwind.
+      queueMicrotask(() => onDurable(refused));
+      return;
+    }
     const index = this.#alerts.nextId;
     const appendedAtMs = this.#clock.nowMs();
     const frame = encodeAlertFrame(alert, index, appendedAtMs);

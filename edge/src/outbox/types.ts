@@ -27,7 +27,7 @@ export interface Outbox {
    * (EDGEFLOW_OUTBOX_WRITE_FAILED) or too far behind the disk (EDGEFLOW_OUTBOX_BACKPRESSURE).
    */
   appendReadings(readings: readonly UnsequencedReading[], onDurable: (err: Error | null) => void): Reading[];
-  /** Alert transitions go in a priority lane, skip the linger, never evicted. Throws like appendReadings when closed or failed. */
+  /** Alert transitions go in a priority lane, skip the linger, never evicted. When closed or failed, onDurable gets the OutboxError (never thrown). */
   appendAlert(alert: AlertEvent, onDurable: (err: Error | null) => void): void;
   stats(): OutboxStats;
   close(): Promise<void>;

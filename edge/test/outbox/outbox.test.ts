@@ -69,9 +69,8 @@ describe('outbox append and recovery', () => {
     expect(() => outbox.appendReadings([reading(0)], () => {})).toThrow(
       expect.objectContaining({ code: 'EDGEFLOW_OUTBOX_CLOSED' }),
     );
-    expect(() => outbox.appendAlert(alert(0), () => {})).toThrow(
-      expect.objectContaining({ code: 'EDGEFLOW_OUTBOX_CLOSED' }),
-    );
+    const alertErr = await new Promise<Error | null>((resolve) => outbox.appendAlert(alert(0), resolve));
+    expect(alertErr).toMatchObject({ code: 'EDGEFLOW_OUTBOX_CLOSED' });
     expect(outbox.stats().nextSeq).toBe(0);
   });
 
