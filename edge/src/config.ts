@@ -57,8 +57,10 @@ export const GatewayConfigSchema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
-        /** Concurrent scrypt verifications; CONNECTs beyond get "server unavailable". */
-        maxConcurrentAuth: Type.Integer({ minimum: 1, default: 64 }),
+        /** Concurrent scrypt verifications (each holds a libuv thread-pool thread). */
+        maxConcurrentAuth: Type.Integer({ minimum: 1, default: 4 }),
+        /** CONNECTs queued for a verification; beyond this they get "server unavailable". */
+        maxQueuedAuth: Type.Integer({ minimum: 0, default: 20_000 }),
       },
       { additionalProperties: false, default: {} },
     ),

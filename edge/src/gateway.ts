@@ -70,6 +70,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
   const authenticator = new Authenticator({
     allowAnonymous: config.allowAnonymous,
     maxConcurrentVerifications: config.mqtt.maxConcurrentAuth,
+    maxQueuedVerifications: config.mqtt.maxQueuedAuth,
   });
   let accounts: ReadonlyMap<string, Account> = await loadAccounts(config.registryFile, config.operators);
   authenticator.setAccounts(accounts);

@@ -3,8 +3,10 @@
  * a successful check is remembered as the SHA-256 of the secret, keyed by user and by the
  * exact registry entry, so a reconnect storm of 10k devices costs one hash each, and
  * changing or removing an entry invalidates what was remembered for it.
- * Concurrent scrypt runs are bounded: a flood of bad passwords gets "server unavailable"
- * instead of queueing unbounded work.
+ * Concurrent scrypt runs are bounded (a few, like libuv's thread pool) and the CONNECTs
+ * waiting for one are queued up to a bound: a fleet reconnecting after a restart is served
+ * in order, while a flood beyond the queue gets "server unavailable" instead of unbounded
+ * work and memory.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthRefusalReason } from '../ops/metrics.ts';
@@ -27,7 +29,10 @@ export type AuthResult = Identity | AuthRefusalReason;
 
 export interface AuthenticatorOptions {
   readonly allowAnonymous: boolean;
+  /** scrypt runs at once (each takes a libuv thread-pool thread). */
   readonly maxConcurrentVerifications: number;
+  /** CONNECTs waiting for a scrypt slot; beyond this they are refused as overloaded. */
+  readonly maxQueuedVerifications?: number;
 }
 
 export const ANONYMOUS: Identity = Object.freeze({ role: 'anonymous', id: '' });
@@ -37,6 +42,7 @@ export class Authenticator {
   #accounts: ReadonlyMap<string, Account> = new Map();
   readonly #verified = new Map<string, { account: Account; digest: Buffer }>();
   #inFlight = 0;
+  readonly #waiting: Array<() => void> = [];
 
   constructor(options: AuthenticatorOptions) {
     this.#options = options;
@@ -68,8 +74,13 @@ export class Authenticator {
     if (cached && cached.account === account && timingSafeEqual(cached.digest, digest)) {
       return { role: account.role, id: username };
     }
-    if (this.#inFlight >= this.#options.maxConcurrentVerifications) return 'overloaded';
-    this.#inFlight++;
+    if (this.#inFlight >= this.#options.maxConcurrentVerifications) {
+      if (this.#waiting.length >= (this.#options.maxQueuedVerifications ?? 0)) return 'overloaded';
+      // The slot is handed over by the verification that finishes (see finally).
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#inFlight++;
+    }
     try {
       const ok = await verifySecret(password, account.credential);
       if (!ok) return 'bad_password';
@@ -78,7 +89,9 @@ export class Authenticator {
       this.#verified.set(username, { account, digest });
       return { role: account.role, id: username };
     } finally {
-      this.#inFlight--;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#inFlight--;
     }
   }
 }

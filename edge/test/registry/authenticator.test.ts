@@ -40,3 +40,28 @@ describe('Authenticator', () => {
     expect(strict.stillValid({ role: 'anonymous', id: '' })).toBe(false);
   });
 });
+
+describe('Authenticator queueing', () => {
+  it('queues CONNECTs beyond the concurrent scrypt runs up to a bound, in order', async () => {
+    const auth = new Authenticator({
+      allowAnonymous: false,
+      maxConcurrentVerifications: 1,
+      maxQueuedVerifications: 2,
+    });
+    const accounts = new Map<string, Account>();
+    for (const id of ['d1', 'd2', 'd3', 'd4']) accounts.set(id, await account(`${id}-secret`));
+    auth.setAccounts(accounts);
+    const results = await Promise.all(
+      ['d1', 'd2', 'd3', 'd4'].map((id) => auth.authenticate(id, Buffer.from(`${id}-secret`))),
+    );
+    // One running, two queued, the fourth refused.
+    expect(results).toEqual([
+      { role: 'device', id: 'd1' },
+      { role: 'device', id: 'd2' },
+      { role: 'device', id: 'd3' },
+      'overloaded',
+    ]);
+    // Slots were handed back: a later CONNECT runs at once.
+    expect(await auth.authenticate('d4', Buffer.from('d4-secret'))).toEqual({ role: 'device', id: 'd4' });
+  });
+});
