@@ -16,6 +16,9 @@ export function newWriteCounter(): WriteCounter {
 export function createFirestore(projectId: string | undefined): Firestore {
   return new Firestore({
     ...(projectId ? { projectId } : {}),
+    // Against the emulator, name the universe so the auth library does not probe the GCE
+    // metadata server on the first call (a warning and a delay on the first event).
+    ...(process.env.FIRESTORE_EMULATOR_HOST ? { universeDomain: 'googleapis.com' } : {}),
     // Rule state and events are plain data; an absent optional field must not fail a write.
     ignoreUndefinedProperties: true,
   });
