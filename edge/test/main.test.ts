@@ -49,10 +49,10 @@ async function waitFor(out: () => string, pattern: RegExp, timeoutMs: number): P
 }
 
 describe('gateway process', () => {
-  it('prints the readiness line, acknowledges a durable QoS 1 reading, and exits 0 on SIGTERM', async () => {
+  it('prints the readiness line, acks a durable QoS 1 reading, alerts locally with the uplink down, exits 0 on SIGTERM', async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeflow-main-'));
     const registryFile = join(dir, 'devices.json');
-    const secrets = await writeTestRegistry(registryFile, { 'dev-a': 'device' });
+    const secrets = await writeTestRegistry(registryFile, { 'dev-a': 'device', 'panel-1': 'operator' });
     const configFile = join(dir, 'gateway.yaml');
     await writeFile(
       configFile,
@@ -63,7 +63,13 @@ describe('gateway process', () => {
         'mqtt: { host: 127.0.0.1, port: 0 }',
         'http: { host: 127.0.0.1, port: 0 }',
         `outbox: { dir: ${join(dir, 'outbox')}, maxBytes: 16777216, segmentBytes: 1048576 }`,
+        // The uplink is down for the whole test: PUBSUB_EMULATOR_HOST points at a closed port.
         'forwarder: { stopTimeoutMs: 0, publishTimeoutMs: 500 }',
+        'rules:',
+        '  defaults:',
+        '    temperature:',
+        '      - { id: temperature-high, kind: threshold, severity: warning, direction: above,',
+        '          threshold: 30, clearBand: 1, raiseHoldMs: 0, clearHoldMs: 0 }',
       ].join('\n'),
     );
     const gw = run(['--config', configFile]);
@@ -73,7 +79,20 @@ describe('gateway process', () => {
       password: secrets['dev-a'],
       reconnectPeriod: 0,
     });
-    await client.publishAsync('sensors/dev-a/temperature', '21.5', { qos: 1 });
+    await client.publishAsync('sensors/dev-a/temperature', '35', { qos: 1 });
+    const panel = await mqtt.connectAsync(url as string, {
+      username: 'panel-1',
+      password: secrets['panel-1'],
+      reconnectPeriod: 0,
+    });
+    const alert = new Promise<Buffer>((resolve) => panel.on('message', (_t, payload) => resolve(payload)));
+    await panel.subscribeAsync('alerts/dev-a/temperature');
+    expect(JSON.parse((await alert).toString())).toMatchObject({
+      kind: 'raised',
+      deviceId: 'dev-a',
+      value: 35,
+    });
+    await panel.endAsync();
     await client.endAsync();
     gw.proc.kill('SIGTERM');
     expect(await gw.exit).toBe(0);
