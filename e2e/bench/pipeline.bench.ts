@@ -205,7 +205,8 @@ async function main(): Promise<void> {
       tap.persisted,
       transitionKey,
     );
-    figures.uplink = uplinkFigures(tap, steady, minBilled, telemetrySubscriptions, figures);
+    figures.uplink = uplinkFigures(steady, minBilled, figures);
+    figures.ingestRun = ingestRunFigures(tap, steady, telemetrySubscriptions, figures);
 
     progress(`phase 4: QoS 1 throughput, ${opts.rounds} rounds x ${opts.roundMs} ms per broker`);
     const loadDevices = creds.slice(opts.fleetDevices, opts.fleetDevices + LOAD_PUBLISHERS);
@@ -244,8 +245,8 @@ async function main(): Promise<void> {
     await stop();
   }
 
-  const cost = figures.uplink
-    ? costPerMillion(figures.uplink.usage, prices, INGEST_FUNCTION_SIZE)
+  const cost = figures.ingestRun
+    ? costPerMillion(figures.ingestRun.usage, prices, INGEST_FUNCTION_SIZE)
     : undefined;
   const naive = costPerMillion(
     naiveUsage(
@@ -295,41 +296,49 @@ async function main(): Promise<void> {
   console.log(`\nresults: ${file}`);
 }
 
-function uplinkFigures(
+function uplinkFigures(batches: readonly TappedBatch[], minBilled: number, figures: BenchFigures) {
+  if (batches.length === 0) {
+    figures.notes.push('no telemetry batch seen on the uplink: no upstream size figures');
+    return undefined;
+  }
+  const readings = batches.flatMap((b) => b.readings);
+  const sizes = sizeFigures(
+    batches[0]!.gatewayId,
+    readings,
+    batches.map((b) => b.bytes),
+    minBilled,
+  );
+  return { sizes, readingsPerBatch: readings.length / batches.length };
+}
+
+/** What ingest spent on the batches it persisted: documents, invocation time, priced usage. */
+function ingestRunFigures(
   tap: Tap,
   batches: readonly TappedBatch[],
-  minBilled: number,
   subscriptions: number,
   figures: BenchFigures,
 ) {
   const done = batches.filter((b) => tap.persisted.has(b.batchId));
-  if (done.length === 0) {
+  if (done.length < batches.length)
     figures.notes.push(
-      'no telemetry batch was both seen on the uplink and persisted: no uplink or cost figures',
+      `${batches.length - done.length} of ${batches.length} telemetry batches not persisted in time`,
     );
+  if (done.length === 0) {
+    figures.notes.push('no telemetry batch persisted: no in-pipeline ingest or cost figures');
     return undefined;
   }
-  if (done.length < batches.length)
-    figures.notes.push(`${batches.length - done.length} batches not persisted in time`);
-  const readings = done.flatMap((b) => b.readings);
-  const sizes = sizeFigures(
-    done[0]!.gatewayId,
-    readings,
-    done.map((b) => b.bytes),
-    minBilled,
-  );
+  const readings = done.reduce((a, b) => a + b.readings.length, 0);
   const invocationMs = done.map((b) =>
     Math.max(0, tap.persisted.get(b.batchId)!.persistedAtMs - b.publishTimeMs),
   );
   const writes = done.reduce((a, b) => a + tap.persisted.get(b.batchId)!.documentWrites, 0);
   const reads = done.reduce((a, b) => a + tap.persisted.get(b.batchId)!.documentReads, 0);
+  const minBilled = GCP_PRICES.pubsub.minBilledBytesPerRequest;
   return {
-    sizes,
-    readingsPerBatch: readings.length / done.length,
     invocationMsMean: invocationMs.reduce((a, b) => a + b, 0) / invocationMs.length,
-    writesPerReading: writes / readings.length,
+    writesPerReading: writes / readings,
     usage: {
-      readings: readings.length,
+      readings,
       pubsubBilledBytes: pubsubBilledBytes(
         done.map((b) => b.bytes),
         subscriptions,
