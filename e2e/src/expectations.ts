@@ -38,12 +38,18 @@ export function gatewayReasonFor(simulatorReason: string): string {
   return GATEWAY_REASON[simulatorReason] ?? simulatorReason;
 }
 
-/** Alerts of the scenario's devices against its expectations (event times, from the run's start). */
+/**
+ * Alerts of the scenario's devices against its expectations (event times, from the run's
+ * start). Episodes raised after the run's end are not the scenario's: when a fleet stops,
+ * its devices fall silent and the staleness rules rightly say so.
+ */
 export function judgeAlerts(
   expected: ExpectedOutcome,
   startMs: number,
-  alerts: readonly ObservedAlert[],
+  endMs: number,
+  observed: readonly ObservedAlert[],
 ): AlertVerdict {
+  const alerts = observed.filter((a) => a.raisedAtMs === null || a.raisedAtMs <= endMs);
   const at = (ms: number | null) => (ms === null ? 'never' : `${((ms - startMs) / 1000).toFixed(1)}s`);
   const inWindow = (ms: number | null, w: { fromMs: number; toMs: number }) =>
     ms !== null && ms - startMs >= w.fromMs && ms - startMs <= w.toMs;

@@ -96,6 +96,10 @@ export interface RunSummary {
     readonly cleared: number;
     readonly delivered: number;
     readonly repeatedDeliveries: number;
+    /** Transitions recorded in Firestore that no webhook delivery carried. */
+    readonly undelivered: readonly string[];
+    /** Webhook deliveries of transitions Firestore has no record of. */
+    readonly unrecordedDeliveries: readonly string[];
     readonly seenFirstAt: Readonly<Record<string, number>>;
     readonly expectedMissed: readonly string[];
     readonly unexpected: readonly string[];
@@ -267,7 +271,12 @@ function summarize(
       pipeline.credentials.devices.slice(slice.from, slice.from + slice.devices).map((d) => d.deviceId),
     );
     const mine = observed.filter((a) => ids.has(a.deviceId));
-    const verdict = judgeAlerts(outcomes[k] as ExpectedOutcome, fleet.startMs, mine);
+    const verdict = judgeAlerts(
+      outcomes[k] as ExpectedOutcome,
+      fleet.startMs,
+      fleet.startMs + fleet.plannedDurationMs,
+      mine,
+    );
     return {
       scenario: slice.run.scenario.name,
       devices: slice.devices,
@@ -282,8 +291,26 @@ function summarize(
     outcomes.flatMap((o) => o.rejections),
     rejected,
   );
+  // Transitions with event times inside the runs; what happens after (silence) is not theirs.
+  const endMs = Math.max(...fleets.map((f) => f.startMs + f.plannedDurationMs));
+  const transitions = new Set<string>();
   const seenFirstAt: Record<string, number> = {};
-  for (const r of records) seenFirstAt[r.source] = (seenFirstAt[r.source] ?? 0) + 1;
+  for (const r of records) {
+    if (r.raisedAtMs !== null && r.raisedAtMs <= endMs) {
+      transitions.add(`${r.alertId}:raised`);
+      seenFirstAt[r.source] = (seenFirstAt[r.source] ?? 0) + 1;
+    }
+    if (r.clearedAtMs !== null && r.clearedAtMs <= endMs) transitions.add(`${r.alertId}:cleared`);
+  }
+  const delivered = new Map<string, number>();
+  for (const d of pipeline.sink.deliveries) {
+    const body = d.body as { type?: string; alert?: AlertEvent };
+    if (body.type !== 'edgeflow.alert' || !body.alert || body.alert.tsMs > endMs) continue;
+    const key = `${body.alert.alertId}:${body.alert.kind}`;
+    delivered.set(key, (delivered.get(key) ?? 0) + 1);
+  }
+  const undelivered = [...transitions].filter((t) => !delivered.has(t));
+  const unrecordedDeliveries = [...delivered.keys()].filter((t) => !transitions.has(t));
   const lost = Math.max(0, accepted - persisted.unique);
   const sum = (f: (s: FleetSummary) => number) => fleets.reduce((acc, s) => acc + f(s), 0);
   const expectedMissed = scenarios.flatMap((s) => s.expectedMissed.map((m) => `${s.scenario}: ${m}`));
@@ -312,10 +339,12 @@ function summarize(
       failed: total(counters, 'edgeflow_forwarder_batches_failed_total'),
     },
     alerts: {
-      raised: records.filter((r) => r.raisedAtMs !== null).length,
-      cleared: records.filter((r) => r.clearedAtMs !== null).length,
-      delivered: pipeline.sink.deliveries.length,
+      raised: [...transitions].filter((t) => t.endsWith(':raised')).length,
+      cleared: [...transitions].filter((t) => t.endsWith(':cleared')).length,
+      delivered: [...delivered.keys()].filter((t) => transitions.has(t)).length,
       repeatedDeliveries: pipeline.sink.repeats,
+      undelivered,
+      unrecordedDeliveries,
       seenFirstAt,
       expectedMissed,
       unexpected,
@@ -323,6 +352,9 @@ function summarize(
     rejectionMismatches,
     ok:
       lost === 0 &&
+      undelivered.length === 0 &&
+      unrecordedDeliveries.length === 0 &&
+      pipeline.sink.repeats === 0 &&
       persisted.duplicated === 0 &&
       expectedMissed.length === 0 &&
       unexpected.length === 0 &&

@@ -171,6 +171,7 @@ describe('pub/sub topology', () => {
       const sub = one('gcp:pubsub/subscription:Subscription', (r) => r.inputs.name === spec.name);
       expect(sub.inputs.topic).toBe(`projects/${PROJECT}/topics/${spec.topic}`);
       expect(sub.inputs.ackDeadlineSeconds).toBe(spec.ackDeadlineSeconds);
+      expect(sub.inputs.enableMessageOrdering).toBe(spec.messageOrdering);
       expect(sub.inputs.retryPolicy).toEqual({
         minimumBackoff: `${spec.retry.minimumBackoffSeconds}s`,
         maximumBackoff: `${spec.retry.maximumBackoffSeconds}s`,

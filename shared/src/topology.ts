@@ -21,6 +21,13 @@ export interface SubscriptionSpec {
   readonly topic: string;
   /** Push target: the function that consumes this subscription. */
   readonly pushTo: FunctionName;
+  /**
+   * Deliver messages with the same ordering key (the gateway id) one at a time, in publish
+   * order. Cloud-side rules then see each gateway's readings in sequence, as the gateway
+   * did, and derive the same alert ids; a batch redelivered after a failure holds back the
+   * ones after it instead of being overtaken.
+   */
+  readonly messageOrdering: boolean;
   /** Seconds Pub/Sub waits for the push to return 2xx before redelivering (10-600). */
   readonly ackDeadlineSeconds: number;
   readonly retry: { readonly minimumBackoffSeconds: number; readonly maximumBackoffSeconds: number };
@@ -53,6 +60,7 @@ export const TOPOLOGY: Topology = deepFreeze({
       name: 'edgeflow-telemetry-ingest',
       topic: 'edgeflow-telemetry',
       pushTo: 'ingest',
+      messageOrdering: true,
       ackDeadlineSeconds: 60,
       retry: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 },
       deadLetter: { topic: 'edgeflow-dead-letters', maxDeliveryAttempts: 5 },
@@ -61,6 +69,8 @@ export const TOPOLOGY: Topology = deepFreeze({
       name: 'edgeflow-alerts-notify',
       topic: 'edgeflow-alerts',
       pushTo: 'notify',
+      // notify is idempotent per transition and tolerates a clear before its raise.
+      messageOrdering: false,
       ackDeadlineSeconds: 60,
       retry: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 },
       deadLetter: { topic: 'edgeflow-dead-letters', maxDeliveryAttempts: 10 },
@@ -70,6 +80,7 @@ export const TOPOLOGY: Topology = deepFreeze({
       name: 'edgeflow-dead-letters-triage',
       topic: 'edgeflow-dead-letters',
       pushTo: 'triage',
+      messageOrdering: false,
       ackDeadlineSeconds: 30,
       retry: { minimumBackoffSeconds: 10, maximumBackoffSeconds: 600 },
       deadLetter: { topic: 'edgeflow-triage-failures', maxDeliveryAttempts: 20 },

@@ -87,3 +87,9 @@ describe('TOPOLOGY', () => {
     expect(TelemetryAttributes).toEqual({ schema: 'edgeflow.telemetry', encoding: 'cbor' });
   });
 });
+
+describe('telemetry ordering', () => {
+  it('delivers each gateway’s batches in order to ingest, so cloud rules see readings in sequence', () => {
+    expect(subscriptionFor('ingest').messageOrdering).toBe(true);
+  });
+});

@@ -58,6 +58,8 @@ export async function applyTopology(options: ApplyTopologyOptions): Promise<void
       const url = options.functionUrls[spec.pushTo];
       const metadata = {
         ackDeadlineSeconds: spec.ackDeadlineSeconds,
+        // Fixed at creation: Pub/Sub cannot switch ordering on an existing subscription.
+        enableMessageOrdering: spec.messageOrdering,
         retryPolicy: {
           minimumBackoff: { seconds: spec.retry.minimumBackoffSeconds },
           maximumBackoff: { seconds: spec.retry.maximumBackoffSeconds },

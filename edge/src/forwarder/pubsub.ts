@@ -3,6 +3,10 @@
  * batching is turned off (one publish = one request: the forwarder already batched) and its
  * own retries are left to a short deadline, because the forwarder owns retry policy (backoff
  * with jitter, bounded in-flight, backlog on disk).
+ *
+ * Batches are published with the gateway id as ordering key, and the telemetry subscription
+ * delivers in that order (see shared/src/topology.ts): the cloud's rules see the readings in
+ * the order the gateway assigned their sequence numbers.
  */
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import type pino from 'pino';
@@ -44,14 +48,24 @@ export function createPubSubPublisher(
   );
   const topic: Topic = client.topic(config.topic, {
     batching: { maxMessages: 1, maxMilliseconds: 0, maxBytes: 10 * 1024 * 1024 },
+    messageOrdering: true,
     gaxOpts: { timeout: config.publishTimeoutMs },
   });
   return {
-    publish(data, attributes) {
-      return topic.publishMessage({
-        data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-        attributes,
-      });
+    async publish(data, attributes) {
+      const orderingKey = attributes.gatewayId ?? config.topic;
+      try {
+        return await topic.publishMessage({
+          data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+          attributes,
+          orderingKey,
+        });
+      } catch (err) {
+        // A failed publish pauses its ordering key in the client; the forwarder retries the
+        // batch itself, so let the key accept it again.
+        topic.resumePublishing(orderingKey);
+        throw err;
+      }
     },
     async close() {
       await topic.flush().catch(() => undefined);

@@ -72,6 +72,7 @@ export class Messaging extends pulumi.ComponentResource {
           name: spec.name,
           topic: topic(spec.topic).id,
           ackDeadlineSeconds: spec.ackDeadlineSeconds,
+          enableMessageOrdering: spec.messageOrdering,
           retryPolicy: {
             minimumBackoff: `${spec.retry.minimumBackoffSeconds}s`,
             maximumBackoff: `${spec.retry.maximumBackoffSeconds}s`,
