@@ -173,7 +173,8 @@ describe('gateway durability under kill -9', () => {
           registryFile,
           mqtt: { host: '127.0.0.1', port: 0 },
           http: { host: '127.0.0.1', port: 0 },
-          outbox: { dir: join(dir, 'outbox') },
+          // Small segments: kills also land on segment roll-over and on deletion of acknowledged ones.
+          outbox: { dir: join(dir, 'outbox'), segmentBytes: 64 * 1024 },
           forwarder: {
             projectId: PROJECT_ID,
             topic: topicName,
