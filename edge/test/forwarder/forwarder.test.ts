@@ -137,6 +137,50 @@ describe('batching', () => {
     expect(publisher.calls.map((c) => c.batch.readings.length)).toEqual([7]);
     expect(outbox.reader.committed().telemetrySeq).toBe(7);
   });
+  it('stops within stopTimeoutMs with the link down, leaving the backlog and the plan for the next start', async () => {
+    const { publisher, forwarder, append, outbox } = setup({
+      maxBatchReadings: 10,
+      maxInFlightBatches: 2,
+      stopTimeoutMs: 2000,
+    });
+    publisher.mode = 'fail';
+    append(35);
+    await settle();
+    let stopped = false;
+    const stopping = forwarder.stop().then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(outbox.reader.committed().telemetrySeq).toBe(0);
+    expect(outbox.reader.planned()).toEqual([10, 20]);
+    const attempts = publisher.calls.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(publisher.calls.length).toBe(attempts); // no retries after stop
+
+    // The next start resends the planned batches as they were, then the rest.
+    const next = startForwarder(config({ maxBatchReadings: 1000, lingerMs: 10 }), {
+      outbox,
+      publisher,
+      gatewayId: 'gw-test',
+      clock,
+      logger: pino({ level: 'silent' }),
+      registry: new prom.Registry(),
+    });
+    publisher.mode = 'ack';
+    await vi.advanceTimersByTimeAsync(10);
+    await settle();
+    const resent = publisher.calls.slice(attempts).map((c) => [c.attributes.firstSeq, c.attributes.lastSeq]);
+    expect(resent).toEqual([
+      ['0', '9'],
+      ['10', '19'],
+      ['20', '34'],
+    ]);
+    expect(outbox.reader.committed().telemetrySeq).toBe(35);
+    await next.stop();
+  });
 });
 
 describe('alerts', () => {
