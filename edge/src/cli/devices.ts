@@ -11,6 +11,7 @@ import { open } from 'node:fs/promises';
 import { isDeviceId, isEdgeflowError } from '@edgeflow/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EdgeError, EdgeErrorCodes } from '../errors.ts';
+import type { CredentialsFile } from '../registry/credentials.ts';
 import { DEFAULT_SCRYPT_PARAMS, generateSecret, hashSecret, type ScryptParams } from '../registry/secret.ts';
 import { type RegistryEntry, type Role, readRegistry, writeRegistry } from '../registry/store.ts';
 
@@ -172,7 +173,7 @@ program
       await Promise.all(Array.from({ length: concurrency }, worker));
       devices.sort((a, b) => a.deviceId.localeCompare(b.deviceId));
       // Credentials first: if this fails, the registry is unchanged and nothing is orphaned.
-      const credentials = options.broker ? { broker: options.broker, devices } : { devices };
+      const credentials: CredentialsFile = options.broker ? { broker: options.broker, devices } : { devices };
       await writePrivate(options.credentialsOut, `${JSON.stringify(credentials, null, 2)}\n`);
       await writeRegistry(options.registry, registry);
       process.stdout.write(
