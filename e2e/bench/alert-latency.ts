@@ -50,9 +50,16 @@ export interface EpisodeResult {
   /** Wall-clock (Date.now) times per transition key, to line up with Pub/Sub and log times. */
   readonly sentAtWallMs: ReadonlyMap<string, number>;
   readonly cloudSeenAtWallMs: ReadonlyMap<string, number>;
+  /** Device -> cloud record of the very first transition (cold functions), if it arrived. */
+  readonly coldCloudMs: number | undefined;
 }
 
 export interface EpisodeOptions {
+  /**
+   * Unmeasured episodes first, each waited for until its cloud record appears (bounded by
+   * `settleTimeoutMs`): the first event of each function instance pays its cold start.
+   */
+  readonly warmUpEpisodes: number;
   readonly episodes: number;
   readonly paceMs: number;
   /** After the last publish, how long to wait for the last cloud records. */
@@ -95,21 +102,42 @@ export async function runAlertEpisodes(
     connectTimeout: 10_000,
   });
   const total = options.episodes * 2;
+  const warm = options.warmUpEpisodes * 2;
+  const topic = `sensors/${device.deviceId}/${BENCH_METRIC}`;
+  const send = async (k: number): Promise<string> => {
+    const { kind, value } = transitionValue(k);
+    const key = transitionKey(device.deviceId, kind, value);
+    sentAtWall.set(key, Date.now());
+    sentAt.set(key, performance.now());
+    await client.publishAsync(topic, value.toFixed(2), { qos: 1 });
+    return key;
+  };
+  const settle = async (edgeWanted: number, cloudWanted: number) => {
+    const deadline = performance.now() + options.settleTimeoutMs;
+    while ((edge.size < edgeWanted || cloud.size < cloudWanted) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  let coldCloudMs: number | undefined;
   try {
-    const topic = `sensors/${device.deviceId}/${BENCH_METRIC}`;
+    const warmKeys: string[] = [];
+    for (let k = 0; k < warm; k++) {
+      warmKeys.push(await send(k));
+      await settle(k + 1, k + 1);
+    }
+    coldCloudMs = warmKeys.length > 0 ? cloud.get(warmKeys[0]!) : undefined;
+    for (const key of warmKeys) {
+      edge.delete(key);
+      cloud.delete(key);
+      cloudAtWall.delete(key);
+      sentAt.delete(key);
+    }
     for (let k = 0; k < total; k++) {
-      const { kind, value } = transitionValue(k);
-      const key = transitionKey(device.deviceId, kind, value);
-      sentAtWall.set(key, Date.now());
-      sentAt.set(key, performance.now());
-      await client.publishAsync(topic, value.toFixed(2), { qos: 1 });
+      await send(warm + k);
       await new Promise((r) => setTimeout(r, options.paceMs));
       if (k % 20 === 19) options.onProgress?.(k + 1, total, edge.size, cloud.size);
     }
-    const deadline = performance.now() + options.settleTimeoutMs;
-    while ((edge.size < total || cloud.size < total) && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await settle(total, total);
     options.onProgress?.(total, total, edge.size, cloud.size);
   } finally {
     stopCloud();
@@ -121,5 +149,6 @@ export async function runAlertEpisodes(
     cloudLatenciesMs: [...cloud.values()],
     sentAtWallMs: sentAtWall,
     cloudSeenAtWallMs: cloudAtWall,
+    coldCloudMs,
   };
 }

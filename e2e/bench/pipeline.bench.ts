@@ -178,6 +178,7 @@ async function main(): Promise<void> {
       progressIntervalMs: 10_000,
     });
     const episodes = await runAlertEpisodes(pipeline, creds[episodeDevice]!, {
+      warmUpEpisodes: 1,
       episodes: opts.episodes,
       paceMs: opts.paceMs,
       settleTimeoutMs: 15_000,
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
     figures.cloudAlert = summarize(episodes.cloudLatenciesMs);
     figures.transitionsSent = episodes.transitionsSent;
     figures.episodePaceMs = opts.paceMs;
+    figures.coldCloudAlertMs = episodes.coldCloudMs;
     const fleetSummary = await fleet;
     progress(`  fleet done: ${fleetSummary.acked} readings acknowledged, ${fleetSummary.failed} failed`);
     // The linger flush of the fleet's readings: wait for it to be published and persisted.

@@ -33,6 +33,7 @@ export interface BenchFigures {
   alertStages?: AlertStages | undefined;
   transitionsSent?: number;
   episodePaceMs?: number;
+  coldCloudAlertMs?: number | undefined;
   ingestCpuUsPerReading?: number | undefined;
   ingestWritesPerReading?: number | undefined;
   ingestReadingsPerSecond?: number | undefined;
@@ -251,6 +252,14 @@ export function benchRows(f: BenchFigures): Row[] {
     note: 'default linger; alerts skip it',
   });
 
+  add({
+    section: 'latency',
+    figure: 'device -> cloud alert record, first (cold)',
+    value: f.coldCloudAlertMs,
+    unit: 'ms',
+    digits: 1,
+    note: 'warm-up episode, not in p50/p99',
+  });
   const st = f.alertStages;
   const stage = (figure: string, value: number | undefined) =>
     add({
