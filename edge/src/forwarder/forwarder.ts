@@ -150,12 +150,21 @@ class ForwardLoop {
   async #pumpTelemetry(): Promise<void> {
     const { maxBatchReadings, maxBatchBytes, maxInFlightBatches, lingerMs } = this.#config;
     for (;;) {
-      // Fill at most one batch worth from disk.
+      // Fill at most one batch worth from disk. While a batch lingers there is no point in
+      // reading each group commit as it lands (a file read per fsync, competing with the
+      // fsyncs for libuv's thread pool): read when a batch is due, by count, linger, replay
+      // or shutdown. Reading the first window tells us when the linger started.
       const durableSeq = this.#reader.durableEnd().telemetrySeq;
       while (this.#pending.count < maxBatchReadings && this.#pending.bytes < maxBatchBytes) {
         const retained = this.#reader.firstRetainedSeq();
         if (this.#readSeq < retained) this.#readSeq = retained; // evicted at the byte cap
         if (this.#readSeq >= durableSeq) break;
+        if (this.#pending.count > 0 && !this.#stopping && this.#planned.length === 0) {
+          const countDue = durableSeq - this.#readSeq + this.#pending.count >= maxBatchReadings;
+          const lingerDue =
+            this.#deps.clock.nowMs() - (this.#pending.oldestAppendedAtMs() as number) >= lingerMs;
+          if (!countDue && !lingerDue) break;
+        }
         const plannedEnd = this.#planned[0] ?? Number.POSITIVE_INFINITY;
         const want = Math.min(maxBatchReadings - this.#pending.count, READ_WINDOW_READINGS);
         const records = await this.#reader.readReadings(this.#readSeq, want);

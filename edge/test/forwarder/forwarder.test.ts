@@ -105,6 +105,26 @@ describe('batching', () => {
     await forwarder.stop();
   });
 
+  it('does not read the disk on every group commit while a batch lingers', async () => {
+    const { publisher, forwarder, append, outbox } = setup({ lingerMs: 5000, maxBatchReadings: 1000 });
+    const read = outbox.reader.readReadings.bind(outbox.reader);
+    let reads = 0;
+    outbox.reader.readReadings = (from, max) => {
+      reads++;
+      return read(from, max);
+    };
+    for (let i = 0; i < 50; i++) {
+      append(1, i);
+      await settle();
+    }
+    expect(reads).toBe(1); // the first window, to start the linger clock
+    await vi.advanceTimersByTimeAsync(5000);
+    await settle();
+    expect(publisher.calls.map((c) => c.batch.readings.length)).toEqual([50]);
+    expect(reads).toBeLessThanOrEqual(3);
+    await forwarder.stop();
+  });
+
   it('sets the attributes and a decodable batch', async () => {
     const { publisher, forwarder, append } = setup({ maxBatchReadings: 10 });
     const sent = append(10);
