@@ -70,7 +70,7 @@ try {
     `appended ${N} readings in ${appendS.toFixed(1)} s (${Math.round(N / appendS)} readings/s durable)`,
   );
   console.log(
-    `buffered on disk: ${buffered.records} records, ${mib(buffered.bytes)} MiB; after gc: RSS ${mib(rssBuffered)} MiB, heap used ${mib(heapBuffered)} MiB`,
+    `buffered on disk: ${buffered.records} records, ${mib(buffered.bytes)} MiB; after gc: RSS ${mib(rssBuffered)} MiB, heap used ${mib(heapBuffered)} MiB, heap total ${mib(process.memoryUsage().heapTotal)} MiB, external ${mib(process.memoryUsage().external)} MiB`,
   );
   console.log(
     `drained in ${drainS.toFixed(1)} s: ${Math.round(N / drainS)} readings/s, ${(bytesSent / N).toFixed(2)} B/reading upstream, max RSS while draining ${mib(rssMax)} MiB`,
