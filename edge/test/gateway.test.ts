@@ -47,6 +47,22 @@ describe('publish path: acknowledgement only after durability', () => {
     expect(await stateAfter(publish, 2000)).toBe('settled');
   });
 
+  it('PUBACKs keep arrival order: a refused message is acked only after what came before it', async () => {
+    const outbox = new FakeOutbox({ autoDurable: false });
+    gw = await startTestGateway({ outbox });
+    const a = await gw.connect('dev-a');
+    const valid = a.publishAsync('sensors/dev-a/temperature', '21.5', { qos: 1 });
+    await sleep(50);
+    const refused = a.publishAsync('sensors/dev-a/temperature', 'garbage', { qos: 1 });
+    expect(await stateAfter(refused, 300)).toBe('pending');
+    outbox.release();
+    expect(await stateAfter(Promise.all([valid, refused]), 2000)).toBe('settled');
+    // With nothing pending, a refused message is acked at once.
+    expect(await stateAfter(a.publishAsync('sensors/dev-a/temperature', 'garbage', { qos: 1 }), 2000)).toBe(
+      'settled',
+    );
+  });
+
   it('QoS 2: the PUBREC waits for the outbox onDurable too', async () => {
     const outbox = new FakeOutbox({ autoDurable: false });
     gw = await startTestGateway({ outbox });

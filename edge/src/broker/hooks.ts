@@ -8,7 +8,7 @@
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { EdgeError, EdgeErrorCodes } from '../errors.ts';
-import type { Ingest } from '../ingest/ingest.ts';
+import type { Ingest, PubackTarget } from '../ingest/ingest.ts';
 import type { AuthRefusalReason, BrokerMetrics } from '../ops/metrics.ts';
 import type { TokenBucket } from '../ops/rate-limit.ts';
 import type { Authenticator, Identity } from '../registry/authenticator.ts';
@@ -16,7 +16,36 @@ import { canPublish, canSubscribe } from './acl.ts';
 import { guardDelivery, type SlowClientOptions } from './slow-clients.ts';
 
 const IDENTITY: unique symbol = Symbol('edgeflow.identity');
-type IdentifiedClient = Client & { [IDENTITY]?: Identity };
+const ACKER: unique symbol = Symbol('edgeflow.acker');
+type IdentifiedClient = Client & { [IDENTITY]?: Identity; [ACKER]?: ClientAcker };
+
+/**
+ * Writes the PUBACK of a QoS 1 reading once the outbox says it is durable. Used instead of
+ * letting aedes write it because aedes reads a client's next packets only after every
+ * packet of the current socket read is fully handled, PUBACK included: waiting there for
+ * the fsync would stall each client for a disk flush per read (halving throughput, and
+ * delaying the local alerts of readings queued behind). PUBACKs still go out in arrival
+ * order [MQTT-4.6.0-2], since durability callbacks fire in append order.
+ */
+class ClientAcker implements PubackTarget {
+  readonly #client: Client;
+
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  puback(messageId: number): void {
+    const conn = this.#client.conn;
+    if (this.#client.closed || conn.destroyed) return;
+    // PUBACK: type 4, remaining length 2, packet identifier [MQTT-3.4].
+    conn.write(Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]));
+  }
+
+  fail(err: Error): void {
+    // No PUBACK: the device keeps the message and sends it again after reconnecting.
+    if (!this.#client.conn.destroyed) this.#client.conn.destroy(err);
+  }
+}
 
 export function identityOf(client: Client | null): Identity | undefined {
   return client ? (client as IdentifiedClient)[IDENTITY] : undefined;
@@ -124,6 +153,7 @@ export function createBrokerHooks(
       // Before CONNECT is processed, hence before any SUBSCRIBE captures the deliver functions.
       guardDelivery(client, deps.slowClient, slowClientEvents);
       grantSensorsAtQoS0(client);
+      (client as IdentifiedClient)[ACKER] = new ClientAcker(client);
       callback(null, true);
     },
 
@@ -174,6 +204,16 @@ export function createBrokerHooks(
             () => callback(null),
             () => ingest.onPublish(packet.topic, payload, packet.qos, clientId, callback),
           );
+          return;
+        }
+        const acker = (client as IdentifiedClient)[ACKER];
+        if (packet.qos === 1 && packet.messageId !== undefined && acker !== undefined) {
+          const messageId = packet.messageId;
+          // aedes treats it as QoS 0 from here (no PUBACK of its own, subscribers of
+          // sensors/... get QoS 0 anyway); the PUBACK is ours, once durable.
+          packet.qos = 0;
+          ingest.onPublishQoS1(packet.topic, payload, clientId, acker, messageId);
+          callback(null);
           return;
         }
         ingest.onPublish(packet.topic, payload, packet.qos, clientId, callback);

@@ -1,14 +1,16 @@
 /**
  * The publish path for `sensors/...`: parse, count, append to the outbox, feed the rules.
  *
- * Acknowledgement: `done` is aedes' authorizePublish callback, and aedes writes the PUBACK
- * (QoS 1) or PUBREC (QoS 2) only after it is called (lib/handlers/publish.js runs
- * authorizePublish, then enqueuePublish writes the ack). So for QoS 1/2 `done` is kept with
- * the readings and called from the outbox's durability callback: the ack goes out once the
- * readings are fsynced, with no closure or promise per packet (one per flush, see below).
- * A durability failure reaches aedes as an
- * error, which closes the connection without an ack (MQTT 3.1.1 has no negative PUBACK), so
- * the device retries. QoS 0 is appended without waiting.
+ * Acknowledgement only after durability. QoS 1 (the device path): the broker hook lets aedes
+ * go on at once, treating the message as QoS 0 (no PUBACK of its own), and the PUBACK is
+ * written by the gateway when the outbox reports the readings fsynced (PubackTarget). aedes
+ * would otherwise read a client's next packets only once every packet of the current socket
+ * read has been acked, so each client would stall for one disk flush per read. QoS 2 and
+ * wills keep aedes' own flow: its authorizePublish callback is called once durable, and
+ * aedes writes the PUBREC after it (lib/handlers/publish.js: authorizePublish, then
+ * enqueuePublish). A durability failure disconnects the client without an ack (MQTT 3.1.1
+ * has no negative PUBACK), so the device sends again. QoS 0 is appended without waiting.
+ * No closure or promise per packet: pending acks are array slots, one closure per append.
  *
  * Rejected input is acknowledged anyway: the message can never become valid, and a device
  * that never gets its PUBACK retransmits it forever (and stalls its in-flight window). The
@@ -40,6 +42,16 @@ function ignoreDurability(): void {}
 
 type Ack = (err?: Error | null) => void;
 
+/**
+ * Acknowledges QoS 1 PUBLISHes of one client directly (one object per client, so a pending
+ * ack costs two array slots, not a closure): `puback` once the reading is durable, `fail`
+ * when it cannot be made durable (the client is disconnected without its ack).
+ */
+export interface PubackTarget {
+  puback(messageId: number): void;
+  fail(err: Error): void;
+}
+
 /** Readings of one flush share one outbox record; past this many the flush happens at once. */
 export const MAX_READINGS_PER_APPEND = 2048;
 
@@ -49,13 +61,17 @@ export const MAX_READINGS_PER_APPEND = 2048;
  * outbox as one append, flushed in the check phase right after. One record (one frame, one
  * CRC, one entry for the forwarder to read back) per turn instead of per message is what
  * keeps the outbox and forwarder cheap at 10k+ messages/s; the delay it adds is well under
- * a millisecond. Arrival order is kept, so sequence numbers still follow it.
+ * a millisecond. Arrival order is kept, so sequence numbers and PUBACKs follow it.
  */
 export class Ingest {
   readonly #deps: IngestDeps;
   #readings: UnsequencedReading[] = [];
   #acks: Ack[] = [];
+  #pubackTargets: PubackTarget[] = [];
+  #pubackIds: number[] = [];
   #scheduled = false;
+  /** The latest append with acks owed; refused messages that follow are answered with it. */
+  #last: AckGroup | undefined;
   /** Appends whose acks wait for durability; shutdown waits for them so the PUBACKs go out. */
   #awaitingDurability = 0;
   #onIdle: Array<() => void> = [];
@@ -68,7 +84,39 @@ export class Ingest {
     this.#deps = deps;
   }
 
+  /** QoS 0 (done at once), QoS 2 and wills (done once durable: aedes then writes its ack). */
   onPublish(topic: string, payload: Buffer, qos: number, clientId: string, done: Ack): void {
+    if (!this.#accept(topic, payload, clientId)) {
+      done(null);
+      return;
+    }
+    if (qos > 0) this.#acks.push(done);
+    else done(null);
+    this.#schedule();
+  }
+
+  /**
+   * QoS 1 acknowledged by the gateway itself: the caller has let aedes go on (it reads the
+   * client's next packets meanwhile) and `target.puback(messageId)` is called once the
+   * reading is durable.
+   */
+  onPublishQoS1(
+    topic: string,
+    payload: Buffer,
+    clientId: string,
+    target: PubackTarget,
+    messageId: number,
+  ): void {
+    // Refused input is acknowledged too, but in turn: after the PUBACKs of what the client
+    // sent before it [MQTT-4.6.0-2].
+    this.#accept(topic, payload, clientId);
+    this.#pubackTargets.push(target);
+    this.#pubackIds.push(messageId);
+    this.#schedule();
+  }
+
+  /** Parses and queues the readings; false (counted, logged at a bounded rate) when refused. */
+  #accept(topic: string, payload: Buffer, clientId: string): boolean {
     const deps = this.#deps;
     const result = parsePublish(topic, payload, deps.clock.nowMs(), deps.limits);
     if (typeof result === 'string') {
@@ -80,12 +128,13 @@ export class Ingest {
           'reading rejected',
         );
       }
-      done(null);
-      return;
+      return false;
     }
     for (let i = 0; i < result.length; i++) this.#readings.push(result[i] as UnsequencedReading);
-    if (qos > 0) this.#acks.push(done);
-    else done(null);
+    return true;
+  }
+
+  #schedule(): void {
     if (this.#readings.length >= MAX_READINGS_PER_APPEND) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
@@ -96,23 +145,40 @@ export class Ingest {
   /** Appends what is pending as one outbox record, then runs the rules over it. */
   flush(): void {
     const readings = this.#readings;
-    if (readings.length === 0) return;
     const acks = this.#acks;
+    const targets = this.#pubackTargets;
+    const ids = this.#pubackIds;
+    const waiting = acks.length > 0 || targets.length > 0;
+    if (readings.length === 0 && !waiting) return;
     this.#readings = [];
     this.#acks = [];
+    this.#pubackTargets = [];
+    this.#pubackIds = [];
+    if (readings.length === 0) {
+      // Only refused messages: acknowledge them after the group still being made durable.
+      const last = this.#last;
+      if (last !== undefined && !last.answered) {
+        last.acks.push(...acks);
+        last.targets.push(...targets);
+        last.ids.push(...ids);
+      } else {
+        answer({ acks, targets, ids, answered: false }, null);
+      }
+      return;
+    }
     const deps = this.#deps;
+    const group: AckGroup = { acks, targets, ids, answered: false };
     let sequenced: Reading[];
     try {
-      sequenced = deps.sink.appendReadings(
-        readings,
-        acks.length === 0 ? ignoreDurability : this.#ackAll(acks),
-      );
+      sequenced = deps.sink.appendReadings(readings, waiting ? this.#onDurable(group) : ignoreDurability);
     } catch (err) {
       // e.g. the outbox is closing during shutdown: no ack, the devices retry later.
       deps.metrics.durabilityFailures.inc();
-      for (const ack of acks) ack(err as Error);
+      answer(group, err as Error);
+      if (waiting) this.#settled();
       return;
     }
+    if (waiting) this.#last = group;
     deps.metrics.readingsAccepted.inc(sequenced.length);
     deps.onReadings(sequenced);
   }
@@ -133,13 +199,37 @@ export class Ingest {
     });
   }
 
-  #ackAll(acks: Ack[]): (err: Error | null) => void {
+  #onDurable(group: AckGroup): (err: Error | null) => void {
     this.#awaitingDurability++;
     return (err) => {
-      for (let i = 0; i < acks.length; i++) (acks[i] as Ack)(err);
-      if (--this.#awaitingDurability === 0 && this.#onIdle.length > 0) {
-        for (const resolve of this.#onIdle.splice(0)) resolve();
-      }
+      if (err) this.#deps.metrics.durabilityFailures.inc();
+      answer(group, err);
+      this.#settled();
     };
+  }
+
+  #settled(): void {
+    if (--this.#awaitingDurability === 0 && this.#onIdle.length > 0) {
+      for (const resolve of this.#onIdle.splice(0)) resolve();
+    }
+  }
+}
+
+/** The acknowledgements owed for one outbox append, answered together once it is durable. */
+interface AckGroup {
+  readonly acks: Ack[];
+  readonly targets: PubackTarget[];
+  readonly ids: number[];
+  answered: boolean;
+}
+
+function answer(group: AckGroup, err: Error | null): void {
+  group.answered = true;
+  const { acks, targets, ids } = group;
+  for (let i = 0; i < acks.length; i++) (acks[i] as Ack)(err);
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i] as PubackTarget;
+    if (err) target.fail(err);
+    else target.puback(ids[i] as number);
   }
 }
