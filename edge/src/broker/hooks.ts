@@ -5,6 +5,7 @@
  * client's deliveries are bounded (slow-clients.ts). Identity lives on the client object
  * under a symbol, set once at CONNECT.
  */
+import type { Socket } from 'node:net';
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { EdgeError, EdgeErrorCodes } from '../errors.ts';
@@ -29,14 +30,25 @@ type IdentifiedClient = Client & { [IDENTITY]?: Identity; [ACKER]?: ClientAcker 
  */
 class ClientAcker implements PubackTarget {
   readonly #client: Client;
+  #corked = false;
+  /** The PUBACKs of one durable append go out as one write per client, not one each. */
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    (this.#client.conn as Socket).uncork();
+  };
 
   constructor(client: Client) {
     this.#client = client;
   }
 
   puback(messageId: number): void {
-    const conn = this.#client.conn;
+    const conn = this.#client.conn as Socket;
     if (this.#client.closed || conn.destroyed) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      conn.cork();
+      process.nextTick(this.#uncork);
+    }
     // PUBACK: type 4, remaining length 2, packet identifier [MQTT-3.4].
     conn.write(Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]));
   }
