@@ -3,8 +3,10 @@
  * emulator and the Pulumi program provisions exactly this on GCP ("local equals cloud").
  * Names are logical; deployments may add a prefix.
  *
- * Emulator gaps this design does not lean on: subscription filters are not applied, and the
- * retry policy's minimum backoff is not honoured (both are still declared for GCP).
+ * Emulator gaps this design does not lean on: subscription filters are not applied, the
+ * retry policy's minimum backoff is not honoured (both are still declared for GCP), and a
+ * subscription with message ordering never dead-letters (GCP does); the tests of
+ * dead-lettering after max delivery attempts run the telemetry subscription unordered.
  */
 import { deepFreeze } from './config.ts';
 

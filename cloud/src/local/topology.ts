@@ -83,8 +83,10 @@ export async function applyTopology(options: ApplyTopologyOptions): Promise<void
         );
       } catch (err) {
         if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
-        // Already there (re-apply, or functions moved to new ports): bring it in line.
-        await subscription.setMetadata(metadata);
+        // Already there (re-apply, or functions moved to new ports): bring it in line. Ordering
+        // is fixed at creation, and Pub/Sub refuses an update that names it.
+        const { enableMessageOrdering: _fixedAtCreation, ...mutable } = metadata;
+        await subscription.setMetadata(mutable);
         await subscription.modifyPushConfig(metadata.pushConfig);
         logger.debug({ subscription: spec.name }, 'subscription updated');
       }

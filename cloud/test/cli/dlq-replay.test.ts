@@ -11,13 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { DEAD_LETTERS_COLLECTION, type DeadLetterDoc } from '../../src/functions/triage/dead-letter.ts';
 import { freePort } from '../../src/local/index.ts';
 import { dumpFunctionLogsOnFailure, useLocalCloud } from '../support/local-cloud.ts';
+import { withoutOrdering } from '../support/topology.ts';
 import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
 const DLQ = fileURLToPath(new URL('../../src/cli/dlq.ts', import.meta.url));
 
 describe('dead letter -> triage -> dlq replay -> persisted', () => {
-  const local = useLocalCloud({ functions: ['ingest', 'triage'] });
+  const local = useLocalCloud({ functions: ['ingest', 'triage'], topology: withoutOrdering(TOPOLOGY) });
 
   it('replays a batch that failed while Firestore was unreachable, and ingest then persists it', async () => {
     dumpFunctionLogsOnFailure(local);

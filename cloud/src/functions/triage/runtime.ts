@@ -1,19 +1,16 @@
 /**
- * The triage Cloud Function: registered with functions-framework at import as `triage`, a
- * CloudEvent function fed by the dead-letter topic (push subscription locally, Eventarc on
- * GCP). Stores each dead letter once; a thrown error (Firestore unavailable) means HTTP 500
+ * The triage function's runtime, loaded on its first event (see index.ts). Stores each dead letter once; a thrown error (Firestore unavailable) means HTTP 500
  * and redelivery, and after the triage subscription's own max attempts the message is kept
  * on the triage-failures topic rather than looping back here.
  */
 import { systemClock } from '@edgeflow/shared';
 import { Firestore } from '@google-cloud/firestore';
-import * as functions from '@google-cloud/functions-framework';
+import type * as functions from '@google-cloud/functions-framework';
 import { createLogger, type Logger, withTrace } from '../../logging.ts';
 import { deadLetterDoc } from './dead-letter.ts';
+import { TRIAGE_FUNCTION } from './index.ts';
 import { type DeadLetterWriter, FirestoreDeadLetterWriter } from './store.ts';
 import { type PubSubMessagePublished, pubsubPayload, toDeadLetterInput } from './triage.ts';
-
-export const TRIAGE_FUNCTION = 'triage';
 
 export interface TriageDeps {
   readonly writer: DeadLetterWriter;
@@ -78,5 +75,3 @@ export function makeTriageHandler(
 }
 
 export const handleTriageEvent = makeTriageHandler(() => triageDeps());
-
-functions.cloudEvent<PubSubMessagePublished>(TRIAGE_FUNCTION, handleTriageEvent);

@@ -9,6 +9,7 @@ import {
 } from '../../../src/functions/triage/dead-letter.ts';
 import { toDeadLetterInput } from '../../../src/functions/triage/triage.ts';
 import { dumpFunctionLogsOnFailure, useLocalCloud } from '../../support/local-cloud.ts';
+import { withoutOrdering } from '../../support/topology.ts';
 import { waitFor } from '../../support/wait.ts';
 
 const alwaysFail = fileURLToPath(new URL('../../support/fixtures/always-fail.ts', import.meta.url));
@@ -78,7 +79,11 @@ describe('toDeadLetterInput', () => {
 
 describe('triage on the local cloud', () => {
   // ingest is replaced by a function that always fails, so its messages dead-letter.
-  const local = useLocalCloud({ functions: ['ingest', 'triage'], functionSources: { ingest: alwaysFail } });
+  const local = useLocalCloud({
+    functions: ['ingest', 'triage'],
+    functionSources: { ingest: alwaysFail },
+    topology: withoutOrdering(TOPOLOGY),
+  });
 
   it('records a message that always fails after max delivery attempts, with source and attempts', async () => {
     dumpFunctionLogsOnFailure(local);
