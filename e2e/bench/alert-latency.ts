@@ -50,6 +50,8 @@ export interface EpisodeResult {
   /** Wall-clock (Date.now) times per transition key, to line up with Pub/Sub and log times. */
   readonly sentAtWallMs: ReadonlyMap<string, number>;
   readonly cloudSeenAtWallMs: ReadonlyMap<string, number>;
+  /** Device -> cloud record per timed transition in send order (null: never seen), to show when the tail happens. */
+  readonly cloudBySendOrderMs: (number | null)[];
   /** Device -> cloud record of the very first transition (cold functions), if it arrived. */
   readonly coldCloudMs: number | undefined;
 }
@@ -119,6 +121,7 @@ export async function runAlertEpisodes(
     }
   };
   let coldCloudMs: number | undefined;
+  const timedKeys: string[] = [];
   try {
     const warmKeys: string[] = [];
     for (let k = 0; k < warm; k++) {
@@ -133,7 +136,7 @@ export async function runAlertEpisodes(
       sentAt.delete(key);
     }
     for (let k = 0; k < total; k++) {
-      await send(warm + k);
+      timedKeys.push(await send(warm + k));
       await new Promise((r) => setTimeout(r, options.paceMs));
       if (k % 20 === 19) options.onProgress?.(k + 1, total, edge.size, cloud.size);
     }
@@ -150,5 +153,6 @@ export async function runAlertEpisodes(
     sentAtWallMs: sentAtWall,
     cloudSeenAtWallMs: cloudAtWall,
     coldCloudMs,
+    cloudBySendOrderMs: timedKeys.map((k) => cloud.get(k) ?? null),
   };
 }

@@ -190,6 +190,9 @@ async function main(): Promise<void> {
     figures.transitionsSent = episodes.transitionsSent;
     figures.episodePaceMs = opts.paceMs;
     figures.coldCloudAlertMs = episodes.coldCloudMs;
+    figures.cloudAlertBySendOrderMs = episodes.cloudBySendOrderMs.map((ms) =>
+      ms === null ? null : Math.round(ms),
+    );
     const fleetSummary = await fleet;
     progress(`  fleet done: ${fleetSummary.acked} readings acknowledged, ${fleetSummary.failed} failed`);
     // The linger flush of the fleet's readings: wait for it to be published and persisted.

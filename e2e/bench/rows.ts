@@ -34,6 +34,8 @@ export interface BenchFigures {
   transitionsSent?: number;
   episodePaceMs?: number;
   coldCloudAlertMs?: number | undefined;
+  /** Raw samples for the JSON file (not a table row). */
+  cloudAlertBySendOrderMs?: (number | null)[];
   ingestCpuUsPerReading?: number | undefined;
   ingestWritesPerReading?: number | undefined;
   ingestReadingsPerSecond?: number | undefined;
