@@ -14,15 +14,17 @@ export const FULL = process.env.EDGEFLOW_FAULTS === 'full';
 /** Durations and counts per fault; the reduced run keeps every check with less time. */
 export const FAULT_PLAN = Object.freeze({
   /** Steady load before and after each fault. */
-  steadyMs: FULL ? 10_000 : 3_000,
+  steadyMs: FULL ? 10_000 : 2_000,
   kills: FULL ? 12 : 3,
   /** Seeded random wait before each kill, within [min, max). */
   killGapMs: FULL ? ([2_000, 10_000] as const) : ([1_000, 3_000] as const),
-  uplinkCutMs: FULL ? 180_000 : 6_000,
-  uplinkStallMs: FULL ? 60_000 : 4_000,
-  ingestFailMs: FULL ? 60_000 : 6_000,
-  duplicateMs: FULL ? 60_000 : 6_000,
-  garbageMessages: FULL ? 3_000 : 300,
+  uplinkCutMs: FULL ? 180_000 : 5_000,
+  uplinkStallMs: FULL ? 60_000 : 3_000,
+  ingestFailMs: FULL ? 60_000 : 4_000,
+  /** Ingest unreachable: kept short, see the emulator's push backoff in the report. */
+  ingestDownMs: FULL ? 5_000 : 2_000,
+  duplicateMs: FULL ? 60_000 : 4_000,
+  garbageMessages: FULL ? 3_000 : 200,
   ratePerDevice: 10,
   loadDevices: 20,
 });

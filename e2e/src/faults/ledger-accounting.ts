@@ -137,3 +137,17 @@ export function seqGaps(seqs: readonly number[]): number[] {
   }
   return gaps;
 }
+
+/** `seqs` (ascending) as unbroken runs, e.g. `["0-99", "250-400"]`. */
+export function seqRuns(seqs: readonly number[]): string[] {
+  const runs: string[] = [];
+  let start = seqs[0];
+  for (let i = 1; i <= seqs.length; i++) {
+    const prev = seqs[i - 1] as number;
+    if (i === seqs.length || (seqs[i] as number) !== prev + 1) {
+      runs.push(start === prev ? `${prev}` : `${start}-${prev}`);
+      start = seqs[i];
+    }
+  }
+  return seqs.length === 0 ? [] : runs;
+}

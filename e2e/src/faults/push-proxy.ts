@@ -2,7 +2,8 @@
  * An HTTP proxy between a Pub/Sub push subscription and the function it feeds, to make the
  * function fail the way the cloud sees failures, without restarting it:
  * - `fail-after-forward`: the function handles the push (writes everything) but Pub/Sub
- *   gets a 500, so it redelivers a batch that was already stored;
+ *   gets a 500, so it redelivers a batch that was already stored; once per message (a
+ *   transient failure: the redelivery goes through, as with the product's fail-after-write);
  * - `down`: the connection is dropped before the function sees the push (a crashed or
  *   unreachable instance);
  * - `pass`: transparent.
@@ -27,6 +28,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 export async function startPushProxy(targetUrl: () => string): Promise<PushProxy> {
   const counts: Record<PushMode, number> = { pass: 0, 'fail-after-forward': 0, down: 0 };
   const state = { mode: 'pass' as PushMode };
+  const failedOnce = new Set<string>();
   const server = createServer((req, res) => {
     const mode = state.mode;
     counts[mode] += 1;
@@ -48,7 +50,10 @@ export async function startPushProxy(targetUrl: () => string): Promise<PushProxy
           signal: AbortSignal.timeout(60_000),
         });
         const text = await upstream.text();
-        if (mode === 'fail-after-forward') res.writeHead(500).end('fault proxy: failed after forwarding');
+        const id = messageId(body);
+        const fail = mode === 'fail-after-forward' && id !== undefined && !failedOnce.has(id);
+        if (fail) failedOnce.add(id);
+        if (fail) res.writeHead(500).end('fault proxy: failed after forwarding');
         else
           res
             .writeHead(upstream.status, {
@@ -78,6 +83,17 @@ export async function startPushProxy(targetUrl: () => string): Promise<PushProxy
         server.close(() => resolve());
       }),
   };
+}
+
+/** The push envelope's `message.messageId`, or undefined when the body is not one. */
+function messageId(body: Buffer): string | undefined {
+  try {
+    const id = (JSON.parse(body.toString('utf8')) as { message?: { messageId?: unknown } }).message
+      ?.messageId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -38,7 +38,7 @@ import {
   sleep,
   waitFor,
 } from '../../src/faults/harness.ts';
-import { type LedgerVerdict, seqGaps, storedByKey } from '../../src/faults/ledger-accounting.ts';
+import { type LedgerVerdict, seqGaps, seqRuns, storedByKey } from '../../src/faults/ledger-accounting.ts';
 import { type LedgerPublisher, startLedgerPublisher } from '../../src/faults/ledger-publisher.ts';
 import { startPushProxy } from '../../src/faults/push-proxy.ts';
 import { type FaultProxy, startFaultProxy } from '../../src/faults/tcp-proxy.ts';
@@ -380,7 +380,7 @@ describe('faults through the whole pipeline', () => {
         await alertEpisode(pub);
         await sleep(FAULT_PLAN.ingestFailMs);
         push.mode = 'down';
-        await sleep(FAULT_PLAN.steadyMs);
+        await sleep(FAULT_PLAN.ingestDownMs);
         push.mode = 'pass';
         await sleep(FAULT_PLAN.steadyMs);
       } finally {
@@ -507,7 +507,8 @@ describe('faults through the whole pipeline', () => {
         FULL ? 600_000 : 150_000,
         500,
       );
-      await sleep(1000);
+      // The full run keeps writing into the full outbox for a while (many evictions).
+      await sleep(FULL ? 30_000 : 500);
     } finally {
       await pub.stop();
     }
@@ -526,12 +527,15 @@ describe('faults through the whole pipeline', () => {
     expect(v.unknown).toBe(0);
     expect(v.duplicated).toEqual([]);
     expect(v.phantom).toBe(0);
-    // Exactly the non-evicted readings, and the evicted ones were the oldest: what is
-    // stored is one unbroken run of seqs.
+    // Exactly the non-evicted readings are stored, and the evicted ones are one block of the
+    // oldest on disk: the only older readings kept are the head the forwarder already had in
+    // flight when the cap was hit (it delivers those after the restore).
     expect(v.seqs.length).toBe(v.acked - evicted);
     expect(v.lostAckedCount).toBe(evicted);
-    expect(seqGaps(v.seqs)).toEqual([]);
+    const runs = seqRuns(v.seqs);
+    expect(runs.length, `stored runs ${runs.slice(0, 10).join(' ')}`).toBeLessThanOrEqual(2);
+    expect(seqGaps(v.seqs)).toHaveLength(evicted);
     await expectOneEpisode(fromMs, toMs);
-    console.info('fault 6 (outbox cap)', { acked: v.acked, evicted, stored: v.seqs.length });
+    console.info('fault 6 (outbox cap)', { acked: v.acked, evicted, stored: v.seqs.length, runs });
   }, 900_000);
 });
