@@ -59,6 +59,8 @@ export interface RunEvents {
   onDelivery?(delivery: Delivery): void;
   onGatewayCounters?(counters: GatewayCounters): void;
   onPersisted?(persisted: number): void;
+  /** Firestore writes by ingest so far, as it reports them with each batch. */
+  onFirestoreWrites?(total: number): void;
 }
 
 export interface ScenarioVerdict {
@@ -91,6 +93,8 @@ export interface RunSummary {
     readonly duplicated: number;
   };
   readonly batches: { readonly sent: number; readonly failed: number };
+  /** Document writes by ingest (readings and latest view; notify's alert records not included). */
+  readonly firestore: { readonly ingestWrites: number; readonly writesPerReading: number };
   readonly alerts: {
     readonly raised: number;
     readonly cleared: number;
@@ -130,7 +134,18 @@ export async function runScenarios(options: RunOptions, events: RunEvents = {}):
     slices.find((s) => index >= s.from && index < s.from + s.devices) as Slice;
 
   events.onPhase?.('starting the local cloud (emulators, topology, functions) and the gateway');
+  let firestoreWrites = 0;
   const pipeline = await startPipeline({
+    onFunctionLine: (fn, line) => {
+      if (fn !== 'ingest' || !line.includes('firestoreWritesTotal')) return;
+      try {
+        const total = (JSON.parse(line) as { firestoreWritesTotal?: number }).firestoreWritesTotal ?? 0;
+        firestoreWrites = Math.max(firestoreWrites, total);
+        events.onFirestoreWrites?.(firestoreWrites);
+      } catch {
+        // Not a JSON log line: nothing to count.
+      }
+    },
     devices: fleetSize,
     rules: slices.length === 1 ? (slices[0] as Slice).rules : (i) => sliceOf(i).rules,
     lingerMs: options.lingerMs,
@@ -220,6 +235,7 @@ export async function runScenarios(options: RunOptions, events: RunEvents = {}):
       [...records.values()],
       options.seed,
       firstPersistedMs,
+      firestoreWrites,
     );
   } finally {
     for (const stop of stopWatching.reverse()) await Promise.resolve(stop()).catch(() => undefined);
@@ -254,6 +270,7 @@ function summarize(
   records: readonly CloudAlertRecord[],
   seed: number,
   firstPersistedMs: number | null,
+  firestoreWrites: number,
 ): RunSummary {
   const accepted = total(counters, 'edgeflow_gateway_readings_accepted_total');
   const rejected = byLabel(counters, 'edgeflow_gateway_readings_rejected_total', 'reason');
@@ -337,6 +354,12 @@ function summarize(
     batches: {
       sent: total(counters, 'edgeflow_forwarder_batches_sent_total'),
       failed: total(counters, 'edgeflow_forwarder_batches_failed_total'),
+    },
+    firestore: {
+      ingestWrites: firestoreWrites,
+      writesPerReading: persisted.unique
+        ? Math.round((firestoreWrites / persisted.unique) * 10_000) / 10_000
+        : 0,
     },
     alerts: {
       raised: [...transitions].filter((t) => t.endsWith(':raised')).length,

@@ -124,6 +124,9 @@ async function main(): Promise<void> {
         onPersisted: (n) => {
           state.persisted = n;
         },
+        onFirestoreWrites: (n) => {
+          state.firestoreWrites = n;
+        },
         onEdgeAlert: (e) => {
           const before = last();
           state.onEdgeAlert(e);
@@ -162,7 +165,7 @@ function formatSummary(s: RunSummary): string {
     `summary: scenario ${s.scenarios.map((x) => x.scenario).join(', ')}, ${s.devices} devices, seed ${s.seed}`,
     `  startup: cloud ready ${s.startup.cloudReadyMs} ms, gateway ready ${s.startup.gatewayReadyMs} ms, first reading persisted ${s.startup.firstPersistedMs ?? '-'} ms`,
     `  readings: offered ${r.offered}, acknowledged ${r.acknowledged}, accepted ${r.accepted}, rejected ${rejected || 'none'}, persisted ${r.persisted}, lost ${r.lost}, duplicated ${r.duplicated}`,
-    `  batches: ${s.batches.sent} sent, ${s.batches.failed} failed`,
+    `  batches: ${s.batches.sent} sent, ${s.batches.failed} failed; Firestore writes by ingest ${s.firestore.ingestWrites} (${s.firestore.writesPerReading} per reading at this short demo linger; npm run bench measures the 60 s default)`,
     `  alerts: ${a.raised} raised, ${a.cleared} cleared, ${a.delivered} webhook deliveries (${a.repeatedDeliveries} repeats); first seen: ${JSON.stringify(a.seenFirstAt)}`,
     ...a.expectedMissed.map((m) => `  MISSED  ${m}`),
     ...a.unexpected.map((m) => `  UNEXPECTED  ${m}`),

@@ -20,7 +20,7 @@ export function renderBlock(s: ConsoleState, nowMs: number, color: boolean): str
     `gateway   in ${fmt(s.inPerS)}/s  accepted ${fmt(total(c, 'edgeflow_gateway_readings_accepted_total'))}  rejected ${fmt(rejected)}  clients ${fmt(total(c, 'edgeflow_gateway_connected_clients'))}`,
     `outbox    ${fmt(total(c, 'edgeflow_outbox_records'))} records  ${fmt(total(c, 'edgeflow_outbox_bytes') / 1024, 1)} KiB  oldest ${fmt(total(c, 'edgeflow_outbox_oldest_age_seconds'), 1)}s`,
     `uplink    out ${fmt(s.outPerS)}/s  batches ${fmt(total(c, 'edgeflow_forwarder_batches_sent_total'))} sent, ${fmt(total(c, 'edgeflow_forwarder_batches_failed_total'))} failed`,
-    `cloud     ${fmt(s.persisted)} readings persisted  ${fmt(s.deliveries)} webhook deliveries`,
+    `cloud     ${fmt(s.persisted)} readings persisted  ${fmt(s.firestoreWrites)} Firestore writes by ingest  ${fmt(s.deliveries)} webhook deliveries`,
     '',
     paint('bold', 'alerts (newest last)'),
     ...(s.lines.length
@@ -57,6 +57,7 @@ export function renderLine(s: ConsoleState, nowMs: number): string {
     `outbox=${fmt(total(c, 'edgeflow_outbox_records'))}`,
     `batches=${fmt(total(c, 'edgeflow_forwarder_batches_sent_total'))}`,
     `persisted=${fmt(s.persisted)}`,
+    `firestore_writes=${fmt(s.firestoreWrites)}`,
     `deliveries=${s.deliveries}`,
   ].join(' ');
 }

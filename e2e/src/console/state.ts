@@ -31,6 +31,7 @@ export class ConsoleState {
   inPerS = 0;
   outPerS = 0;
   persisted = 0;
+  firestoreWrites = 0;
   deliveries = 0;
   readonly lines: AlertLine[] = [];
   readonly #seen = new Map<string, 'edge' | 'cloud'>();

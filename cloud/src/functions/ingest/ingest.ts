@@ -53,6 +53,8 @@ export interface IngestDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly options: IngestOptions;
+  /** Firestore writes of this instance so far (as billed), reported with each batch. */
+  readonly writes?: { readonly writes: number };
 }
 
 export interface IngestCounters {
@@ -312,6 +314,7 @@ export class Ingestor {
         shards: plan.shards.length,
         transitions: transitions.length,
         edgeAlerts: edgeAlerts.length,
+        ...(deps.writes ? { firestoreWritesTotal: deps.writes.writes } : {}),
       },
       'batch persisted',
     );

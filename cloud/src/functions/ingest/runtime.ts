@@ -54,6 +54,7 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
     rules: sharedRuleStepper(config.defaultRules ? validateRules(config.defaultRules) : undefined),
     clock: systemClock,
     logger,
+    writes,
     options: {
       bucket: { bucketWindowMs: config.bucketWindowMs, retentionMs: config.retentionMs },
       latestShards: config.latestShards,
