@@ -7,23 +7,12 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import type { MessagePublishedData } from '../../adapters/pubsub/cloud-event.ts';
+import { lazyHandler } from '../lazy.ts';
 
 export const INGEST_FUNCTION = 'ingest';
 
-type Runtime = typeof import('./runtime.ts');
-let loading: Promise<Runtime> | undefined;
-
-export async function handleIngestEvent(event: functions.CloudEvent<MessagePublishedData>): Promise<void> {
-  loading ??= import('./runtime.ts');
-  let runtime: Runtime;
-  try {
-    runtime = await loading;
-  } catch (err) {
-    // Let the next event try again rather than caching the failure for the instance's life.
-    loading = undefined;
-    throw err;
-  }
-  await runtime.handleIngestEvent(event);
-}
+export const handleIngestEvent = lazyHandler<MessagePublishedData>(
+  async () => (await import('./runtime.ts')).handleIngestEvent,
+);
 
 functions.cloudEvent<MessagePublishedData>(INGEST_FUNCTION, handleIngestEvent);

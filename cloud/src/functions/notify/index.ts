@@ -7,23 +7,12 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import type { MessagePublishedData } from '../../adapters/pubsub/cloud-event.ts';
+import { lazyHandler } from '../lazy.ts';
 
 export const NOTIFY_FUNCTION = 'notify';
 
-type Runtime = typeof import('./runtime.ts');
-let loading: Promise<Runtime> | undefined;
-
-export async function handleNotifyEvent(event: functions.CloudEvent<MessagePublishedData>): Promise<void> {
-  loading ??= import('./runtime.ts');
-  let runtime: Runtime;
-  try {
-    runtime = await loading;
-  } catch (err) {
-    // Let the next event try again rather than caching the failure for the instance's life.
-    loading = undefined;
-    throw err;
-  }
-  await runtime.handleNotifyEvent(event);
-}
+export const handleNotifyEvent = lazyHandler<MessagePublishedData>(
+  async () => (await import('./runtime.ts')).handleNotifyEvent,
+);
 
 functions.cloudEvent<MessagePublishedData>(NOTIFY_FUNCTION, handleNotifyEvent);

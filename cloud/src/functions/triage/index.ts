@@ -5,24 +5,13 @@
  * built on the first event, so module load to ready stays small.
  */
 import * as functions from '@google-cloud/functions-framework';
+import { lazyHandler } from '../lazy.ts';
 import type { PubSubMessagePublished } from './triage.ts';
 
 export const TRIAGE_FUNCTION = 'triage';
 
-type Runtime = typeof import('./runtime.ts');
-let loading: Promise<Runtime> | undefined;
-
-export async function handleTriageEvent(event: functions.CloudEvent<PubSubMessagePublished>): Promise<void> {
-  loading ??= import('./runtime.ts');
-  let runtime: Runtime;
-  try {
-    runtime = await loading;
-  } catch (err) {
-    // Let the next event try again rather than caching the failure for the instance's life.
-    loading = undefined;
-    throw err;
-  }
-  await runtime.handleTriageEvent(event);
-}
+export const handleTriageEvent = lazyHandler<PubSubMessagePublished>(
+  async () => (await import('./runtime.ts')).handleTriageEvent,
+);
 
 functions.cloudEvent<PubSubMessagePublished>(TRIAGE_FUNCTION, handleTriageEvent);
