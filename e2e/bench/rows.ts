@@ -254,6 +254,17 @@ export function benchRows(f: BenchFigures): Row[] {
     note: 'default linger; alerts skip it',
   });
 
+  const samples = f.cloudAlertBySendOrderMs;
+  add({
+    section: 'latency',
+    figure: 'cloud alert records later than 300 ms',
+    value: samples
+      ? samples.filter((ms) => ms === null || ms > TARGETS.cloudAlertP99Ms.limit).length
+      : undefined,
+    unit: '',
+    digits: 0,
+    note: samples ? `of ${samples.length}; raw samples in send order in the JSON` : '',
+  });
   add({
     section: 'latency',
     figure: 'device -> cloud alert record, first (cold)',

@@ -15,6 +15,7 @@ describe('benchRows', () => {
         gatewayRounds: [],
       },
       cloudAlert: { samples: 200, p50Ms: 80, p99Ms: 250, maxMs: 400 },
+      cloudAlertBySendOrderMs: [80, 300, 301, null, 120],
       edgeAlertUnderLoad: { samples: 1000, p50Ms: 1, p99Ms: 6, maxMs: 9 },
       cost: {
         pubsub: 0,
@@ -48,6 +49,7 @@ describe('benchRows', () => {
     expect(verdict(byFigure.get('device -> local MQTT alert p99, pipeline loaded')!)).toBe('FAIL');
     expect(verdict(byFigure.get('USD per million readings, edgeflow')!)).toBe('pass');
     expect(byFigure.get('naive / edgeflow')!.value).toBeCloseTo(2.3 / 0.031, 9);
+    expect(byFigure.get('cloud alert records later than 300 ms')!.value).toBe(2);
   });
 
   it('shows every targeted figure as n/a when nothing was measured, never as a pass', () => {
