@@ -64,6 +64,8 @@ export interface IngestCounters {
   readingsRejected: number;
   alertsRejected: number;
   transitionsPublished: number;
+  /** Cloud transitions not published because the edge had already reported them. */
+  transitionsSuppressed: number;
   edgeAlertsForwarded: number;
 }
 
@@ -75,6 +77,7 @@ export function newCounters(): IngestCounters {
     readingsRejected: 0,
     alertsRejected: 0,
     transitionsPublished: 0,
+    transitionsSuppressed: 0,
     edgeAlertsForwarded: 0,
   };
 }
@@ -230,10 +233,20 @@ export type IngestOutcome =
       readonly edgeAlerts: number;
     };
 
+/** Edge transitions remembered per instance, to not publish the cloud's copies again. */
+const EDGE_REPORTED_LIMIT = 50_000;
+
 export class Ingestor {
   readonly deps: IngestDeps;
   readonly counters: IngestCounters = newCounters();
   readonly #failedOnce = new Set<string>();
+  /**
+   * `alertId:kind` of edge transitions forwarded recently. Edge alerts skip the gateway's
+   * linger, so they arrive before the readings that caused them; when the cloud rules then
+   * derive the same transition (same deterministic id), publishing it again would only make
+   * notify dedup it. Best effort and per instance: notify's dedup stays the authority.
+   */
+  readonly #edgeReported = new Set<string>();
 
   constructor(deps: IngestDeps) {
     this.deps = deps;
@@ -293,13 +306,16 @@ export class Ingestor {
       transitions.push(...events);
     }
     const edgeAlerts = prepared.alerts.map((a) => (a.gatewayId ? a : { ...a, gatewayId }));
-    const toPublish = [...edgeAlerts, ...transitions];
+    const fresh = transitions.filter((t) => !this.#edgeReported.has(`${t.alertId}:${t.kind}`));
+    const toPublish = [...edgeAlerts, ...fresh];
     if (toPublish.length > 0) await deps.bus.publish(toPublish, { batchId: prepared.batchId });
 
     this.counters.readingsAccepted += prepared.readings.length;
     this.counters.readingsRejected += prepared.rejectedReadings;
     this.counters.alertsRejected += prepared.rejectedAlerts;
-    this.counters.transitionsPublished += transitions.length;
+    for (const a of edgeAlerts) this.#rememberEdge(`${a.alertId}:${a.kind}`);
+    this.counters.transitionsPublished += fresh.length;
+    this.counters.transitionsSuppressed += transitions.length - fresh.length;
     this.counters.edgeAlertsForwarded += edgeAlerts.length;
     if (deps.options.failAfterWrite && !this.#failedOnce.has(prepared.batchId)) {
       if (this.#failedOnce.size > 10_000) this.#failedOnce.clear();
@@ -327,5 +343,14 @@ export class Ingestor {
       transitions: transitions.length,
       edgeAlerts: edgeAlerts.length,
     };
+  }
+
+  #rememberEdge(key: string): void {
+    if (this.#edgeReported.size >= EDGE_REPORTED_LIMIT) {
+      // Oldest first (Set keeps insertion order): a bounded memory of recent transitions.
+      const oldest = this.#edgeReported.values().next().value;
+      if (oldest !== undefined) this.#edgeReported.delete(oldest);
+    }
+    this.#edgeReported.add(key);
   }
 }

@@ -97,6 +97,32 @@ describe('Ingestor', () => {
     expect(Object.keys([...store.buckets.values()][0]?.cols ?? {})).toEqual(['gw-1_1']);
   });
 
+  it('does not publish again a cloud transition the edge already reported (same alert id)', async () => {
+    const { ingestor, bus } = setup();
+    // 30 s above 30 degC: the default temperature-high rule (10 s hold) raises in the cloud too.
+    const hot = readings('d1', 1, 30, 35);
+    const cloudOnly = await ingestor.handle(
+      msg(encodeBatch({ gatewayId: 'gw-0', createdAtMs: T0, readings: hot, alerts: [] }), 'a'),
+    );
+    expect(cloudOnly).toMatchObject({ transitions: 1 });
+    const raised = bus.published.find((e) => e.source === 'cloud' && e.kind === 'raised') as AlertEvent;
+    expect(raised).toBeDefined();
+
+    // Another gateway whose edge reported that same transition first, in an alerts batch.
+    const edge = { ...raised, source: 'edge' as const, gatewayId: 'gw-1' };
+    bus.published.length = 0;
+    await ingestor.handle(
+      msg(encodeBatch({ gatewayId: 'gw-1', createdAtMs: T0, readings: [], alerts: [edge] }), 'b'),
+    );
+    await ingestor.handle(
+      msg(encodeBatch({ gatewayId: 'gw-1', createdAtMs: T0, readings: hot, alerts: [] }), 'c'),
+    );
+    expect(bus.published.map((e) => `${e.alertId}:${e.kind}:${e.source}`)).toEqual([
+      `${raised.alertId}:raised:edge`,
+    ]);
+    expect(ingestor.counters.transitionsSuppressed).toBe(1);
+  });
+
   it('rejects and counts invalid readings without failing the batch', async () => {
     const good = readings('d1', 1, 3, 20);
     const bad = [
