@@ -26,8 +26,9 @@
  * Write rate per document: a bucket doc is written once per batch (every linger, 60 s); a
  *   shard doc once per batch; both far below the ~1 write/s sustained per document guideline.
  * Document size: a 1 Hz series fills an hour with 3600 x 3 numbers x 8 B ~ 86 KB plus ~60
- *   column keys; a 5 Hz series ~ 430 KB: still under the 1 MiB limit. Faster series need a
- *   shorter bucketWindowMs. A shard holds ~12 devices x 4 metrics x ~200 B of state and 128
+ *   column keys; a 5 Hz series ~ 430 KB: still under the 1 MiB limit. A series too fast
+ *   for its window gets a narrower one, sized from its rate in the batch, so that no document
+ *   holds more than 25 000 readings (ingest/bucket.ts windowForRate; id suffixed `:w<ms>`). A shard holds ~12 devices x 4 metrics x ~200 B of state and 128
  *   recent transitions (~40 KB).
  */
 import { type Firestore, Timestamp } from '@google-cloud/firestore';

@@ -1,7 +1,12 @@
 import type { Reading } from '@edgeflow/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketReadings, type Enrichment } from '../../../src/functions/ingest/bucket.ts';
+import {
+  bucketReadings,
+  type Enrichment,
+  MAX_READINGS_PER_DOC,
+  windowForRate,
+} from '../../../src/functions/ingest/bucket.ts';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -65,5 +70,35 @@ describe('bucketReadings', () => {
       }),
       { seed: 42, numRuns: 200 },
     );
+  });
+});
+
+describe('bucket windows for fast series', () => {
+  it('keeps a 1 Hz series in hourly documents and splits a 1 kHz one into 10 s documents under the size cap', () => {
+    const slow = Array.from({ length: 60 }, (_, i) => r('d1', 'temperature', T0 + i * 1000, i));
+    const fast = Array.from({ length: 60_000 }, (_, i) => r('d2', 'vibration_rms', T0 + i, 100 + i));
+    const out = bucketReadings([...slow, ...fast], 'gw-1', 0, enrich);
+    const slowDocs = out.filter((b) => b.deviceId === 'd1');
+    const fastDocs = out.filter((b) => b.deviceId === 'd2');
+    expect(slowDocs.map((b) => b.docId)).toEqual([`d1:temperature:${T0}`]);
+    expect(fastDocs).toHaveLength(6);
+    expect(fastDocs[0]?.docId).toBe(`d2:vibration_rms:${T0}:w10000`);
+    for (const b of fastDocs) {
+      expect(b.windowMs).toBe(10_000);
+      expect(b.columns.seq.length).toBeLessThanOrEqual(MAX_READINGS_PER_DOC);
+    }
+    expect(fastDocs.reduce((n, b) => n + b.columns.seq.length, 0)).toBe(60_000);
+  });
+
+  it('sizes windows from the batch alone, so a redelivery writes the same documents', () => {
+    const fast = Array.from({ length: 30_000 }, (_, i) => r('d2', 'vibration_rms', T0 + i * 2, i));
+    expect(bucketReadings(fast, 'gw-1', 0, enrich)).toEqual(bucketReadings(fast, 'gw-1', 0, enrich));
+  });
+
+  it('picks the widest window that fits the rate', () => {
+    expect(windowForRate(3600, HOUR, HOUR)).toBe(HOUR);
+    expect(windowForRate(36_000, HOUR, HOUR)).toBe(600_000);
+    expect(windowForRate(1_000_000, 60_000, HOUR)).toBe(1_000);
+    expect(windowForRate(2, 1, HOUR)).toBe(HOUR);
   });
 });
