@@ -20,6 +20,7 @@ export interface AlertLine {
   readonly where: 'edge' | 'cloud' | 'webhook';
 }
 
+const RATE_WINDOW_MS = 5000;
 /** Lines kept for the screen: the newest ones matter, the summary counts the rest. */
 const MAX_LINES = 12;
 
@@ -35,7 +36,8 @@ export class ConsoleState {
   deliveries = 0;
   readonly lines: AlertLine[] = [];
   readonly #seen = new Map<string, 'edge' | 'cloud'>();
-  #lastSample: { atMs: number; accepted: number; sent: number } | undefined;
+  /** Recent counter samples: rates are taken over a few seconds, since batches go out in steps. */
+  readonly #samples: { atMs: number; accepted: number; sent: number }[] = [];
   readonly #nowMs: () => number;
 
   constructor(nowMs: () => number) {
@@ -47,12 +49,14 @@ export class ConsoleState {
     const atMs = this.#nowMs();
     const accepted = total(counters, 'edgeflow_gateway_readings_accepted_total');
     const sent = total(counters, 'edgeflow_forwarder_readings_sent_total');
-    const last = this.#lastSample;
-    if (last && atMs > last.atMs) {
-      this.inPerS = ((accepted - last.accepted) * 1000) / (atMs - last.atMs);
-      this.outPerS = ((sent - last.sent) * 1000) / (atMs - last.atMs);
+    this.#samples.push({ atMs, accepted, sent });
+    while (this.#samples.length > 2 && atMs - (this.#samples[0]?.atMs ?? atMs) > RATE_WINDOW_MS)
+      this.#samples.shift();
+    const first = this.#samples[0];
+    if (first && atMs > first.atMs) {
+      this.inPerS = ((accepted - first.accepted) * 1000) / (atMs - first.atMs);
+      this.outPerS = ((sent - first.sent) * 1000) / (atMs - first.atMs);
     }
-    this.#lastSample = { atMs, accepted, sent };
     this.counters = counters;
   }
 
