@@ -150,12 +150,12 @@ async function main(): Promise<void> {
       logUpdate.done();
     }
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stdout.write(`\n${formatSummary(summary)}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, interrupted }, null, 2)}\n`);
+  else process.stdout.write(`\n${formatSummary(summary, interrupted)}\n`);
   process.exitCode = summary.ok || interrupted ? 0 : 1;
 }
 
-function formatSummary(s: RunSummary): string {
+function formatSummary(s: RunSummary, interrupted: boolean): string {
   const r = s.readings;
   const a = s.alerts;
   const rejected = Object.entries(r.rejected)
@@ -167,10 +167,15 @@ function formatSummary(s: RunSummary): string {
     `  readings: offered ${r.offered}, acknowledged ${r.acknowledged}, accepted ${r.accepted}, rejected ${rejected || 'none'}, persisted ${r.persisted}, lost ${r.lost}, duplicated ${r.duplicated}`,
     `  batches: ${s.batches.sent} sent, ${s.batches.failed} failed; Firestore writes by ingest ${s.firestore.ingestWrites} (${s.firestore.writesPerReading} per reading at this short demo linger; npm run bench measures the 60 s default)`,
     `  alerts: ${a.raised} raised, ${a.cleared} cleared, ${a.delivered} webhook deliveries (${a.repeatedDeliveries} repeats); first seen: ${JSON.stringify(a.seenFirstAt)}`,
-    ...a.expectedMissed.map((m) => `  MISSED  ${m}`),
-    ...a.unexpected.map((m) => `  UNEXPECTED  ${m}`),
-    ...s.rejectionMismatches.map((m) => `  REJECTIONS  ${m}`),
-    s.ok ? '  verdict: every expectation held' : '  verdict: FAILED (see above)',
+    // An interrupted run stopped before the scenario played out: its promises cannot be judged.
+    ...(interrupted
+      ? ["  verdict: interrupted, so the scenario's expected alerts and rejections were not judged"]
+      : [
+          ...a.expectedMissed.map((m) => `  MISSED  ${m}`),
+          ...a.unexpected.map((m) => `  UNEXPECTED  ${m}`),
+          ...s.rejectionMismatches.map((m) => `  REJECTIONS  ${m}`),
+          s.ok ? '  verdict: every expectation held' : '  verdict: FAILED (see above)',
+        ]),
   ].join('\n');
 }
 
