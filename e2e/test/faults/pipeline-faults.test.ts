@@ -384,9 +384,13 @@ describe('faults through the whole pipeline', () => {
     try {
       try {
         await pub.waitAcked(5, 30_000);
-        push.mode = 'fail-after-forward';
-        await alertEpisode(pub, alertDevice);
-        await sleep(FAULT_PLAN.ingestFailMs);
+        for (let burst = 0; burst < FAULT_PLAN.ingestFailBursts; burst++) {
+          push.mode = 'fail-after-forward';
+          if (burst === 0) await alertEpisode(pub, alertDevice);
+          await sleep(FAULT_PLAN.ingestFailMs);
+          push.mode = 'pass';
+          if (burst + 1 < FAULT_PLAN.ingestFailBursts) await sleep(FAULT_PLAN.ingestFailMs);
+        }
         push.mode = 'down';
         await sleep(FAULT_PLAN.ingestDownMs);
         push.mode = 'pass';
@@ -516,7 +520,7 @@ describe('faults through the whole pipeline', () => {
         500,
       );
       // The full run keeps writing into the full outbox for a while (many evictions).
-      await sleep(FULL ? 30_000 : 500);
+      await sleep(FULL ? 15_000 : 500);
     } finally {
       await pub.stop();
     }
