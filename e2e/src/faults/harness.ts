@@ -25,8 +25,8 @@ export const FAULT_PLAN = Object.freeze({
    * after many consecutive failed pushes the Pub/Sub emulator backs the push subscription off
    * for minutes (see the fault-suite report), which is an emulator trait, not the product's.
    */
-  ingestFailBursts: FULL ? 5 : 1,
-  ingestFailMs: FULL ? 3_000 : 4_000,
+  ingestFailBursts: 1,
+  ingestFailMs: 4_000,
   /** Ingest unreachable: kept short, see the emulator's push backoff in the report. */
   ingestDownMs: FULL ? 5_000 : 2_000,
   duplicateMs: FULL ? 30_000 : 4_000,
