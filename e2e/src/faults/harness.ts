@@ -28,7 +28,7 @@ export const FAULT_PLAN = Object.freeze({
   ingestFailBursts: 1,
   ingestFailMs: 4_000,
   /** Ingest unreachable: kept short, see the emulator's push backoff in the report. */
-  ingestDownMs: FULL ? 5_000 : 2_000,
+  ingestDownMs: 2_000,
   duplicateMs: FULL ? 30_000 : 4_000,
   garbageMessages: FULL ? 2_000 : 200,
   ratePerDevice: 10,
