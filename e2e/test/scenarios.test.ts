@@ -40,7 +40,11 @@ describe('shipped scenarios through the local pipeline', () => {
     const r = summary.readings;
     const rejected = Object.values(r.rejected).reduce((a, b) => a + b, 0);
     expect(summary.rejectionMismatches).toEqual([]);
-    expect(r.accepted).toBe(r.acknowledged - rejected);
+    // Every acknowledged reading was accepted or rejected on purpose. A reading can also be
+    // accepted without its PUBACK reaching the device (the reconnect storm cuts connections):
+    // the device counts it as failed, the pipeline still keeps it.
+    expect(r.accepted).toBeGreaterThanOrEqual(r.acknowledged - rejected);
+    expect(r.accepted).toBeLessThanOrEqual(r.acknowledged - rejected + r.failedToSend);
     expect(r.persisted).toBe(r.accepted);
     expect(r.lost).toBe(0);
     expect(r.duplicated).toBe(0);

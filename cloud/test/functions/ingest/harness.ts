@@ -122,7 +122,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       firestoreHost: fs.host,
       publish: (data, attributes = {}) => telemetry.publishMessage({ data, attributes }),
       async stop() {
-        await Promise.allSettled(servers.map((s) => new Promise((r) => s.close(r))));
+        // The emulator keeps its push connections alive: close them, or close() waits them out.
+        await Promise.allSettled(
+          servers.map(
+            (s) =>
+              new Promise((r) => {
+                s.close(r);
+                s.closeAllConnections();
+              }),
+          ),
+        );
         await Promise.allSettled([db.terminate(), pubsub.close()]);
         await Promise.allSettled(emulators.map((e) => e.stop()));
       },
