@@ -108,7 +108,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const pubsubHost = options.pubsubHostForGateway
       ? await options.pubsubHostForGateway(cloud.pubsubHost)
       : cloud.pubsubHost;
-    const httpPort = await freePort();
+    // Fixed ports, so a restarted gateway (fault tests kill -9 it) is where devices left it.
+    const [httpPort, mqttPort] = await Promise.all([freePort(), freePort()]);
     const gateway = await startGatewayProcess({
       configPath: join(dataDir, 'gateway.json'),
       httpPort,
@@ -116,7 +117,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       config: {
         gatewayId: GATEWAY_ID,
         logLevel: 'info',
-        mqtt: { host: '127.0.0.1', port: 0 },
+        mqtt: { host: '127.0.0.1', port: mqttPort },
         registryFile,
         rules: {
           defaults: fleetRules,
