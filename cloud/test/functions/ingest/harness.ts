@@ -17,6 +17,7 @@ import {
   startPubSubEmulator,
 } from '../../../src/local/index.ts';
 import { applyTopology } from '../../../src/local/topology.ts';
+import { waitFor as pollUntil } from '../../support/wait.ts';
 
 export const PROJECT_ID = 'demo-edgeflow-test';
 
@@ -143,25 +144,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
 }
 
-/** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(
+/** The support module's bounded poll, with this harness's (what, probe, timeout) argument order. */
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return pollUntil<T>(probe, { what, timeoutMs });
 }
 
 export const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
