@@ -100,6 +100,23 @@ function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: field('VmRSS'), peakMb: field('VmHWM') };
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat. */
+function cpuSecondsOf(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+}
+
+/** Runs `work` and returns its result with the CPU time `pid` spent meanwhile, in µs per message. */
+async function withCpu<T extends { messages: number }>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<T & { cpuUsPerMessage: number }> {
+  const before = cpuSecondsOf(pid);
+  const result = await work();
+  return { ...result, cpuUsPerMessage: ((cpuSecondsOf(pid) - before) * 1e6) / result.messages };
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'edgeflow-bench-'));
 const cleanups: Array<() => Promise<unknown>> = [async () => rm(dir, { recursive: true, force: true })];
 try {
@@ -175,7 +192,7 @@ try {
         },
       },
       outbox: { dir: join(dir, 'outbox') },
-      forwarder: { projectId: PROJECT, topic: TOPOLOGY.topics.telemetry.name, lingerMs: 1000 },
+      forwarder: { projectId: PROJECT, topic: TOPOLOGY.topics.telemetry.name, lingerMs: Number(process.env.BENCH_LINGER_MS ?? 1000), maxBatchReadings: Number(process.env.BENCH_MAX_BATCH ?? 20000) },
     }),
   );
   const brokerOnly = await spawnReady([here('./broker-only.ts'), registryFile], process.env, /ready (\d+)/);
@@ -183,7 +200,7 @@ try {
   const gateway = await spawnReady(
     [
       ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      here('../src/cli/gateway.ts'),
+      process.env.BENCH_GATEWAY_ENTRY ?? here('../src/cli/gateway.ts'),
       '--config',
       configFile,
     ],
@@ -212,6 +229,41 @@ try {
     }
     return performance.now() - started;
   };
+  // (1) Steady 10k readings/s on the fresh gateway: alert latency, and RSS sampled throughout.
+  // This runs first so its RSS is the steady-state figure, not the high-water mark the
+  // full-speed rounds below leave behind (V8 keeps a grown heap); that one is printed too.
+  const panel = await mqtt.connectAsync(url, {
+    username: 'bench-panel',
+    password: devices.at(-1)?.password,
+    reconnectPeriod: 0,
+  });
+  const paced = { ratePerSecond: RATE, window: WINDOW, flipEvery: 100 };
+  // JIT warm-up at the same rate; its figures are discarded.
+  acceptedByGateway += (await runAlertLatency(publishers, panel, { ...paced, durationMs: 2000 })).sent;
+  let steadyRssMb = 0;
+  const sampler = setInterval(() => {
+    steadyRssMb = Math.max(steadyRssMb, memoryOf(gateway.proc.pid as number).rssMb);
+  }, 100);
+  const latency = await runAlertLatency(publishers, panel, { ...paced, durationMs: LATENCY_MS });
+  clearInterval(sampler);
+  if (process.env.BENCH_DEBUG) {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    for (const line of text.split('\n').filter((l) => /^nodejs_(heap|external)/.test(l)))
+      log(`  debug ${line.replace(/ (\d+)$/, (_, v) => ` ${(Number(v) / 2 ** 20).toFixed(1)} MiB`)}`);
+    log(`  debug ${readFileSync(`/proc/${gateway.proc.pid}/status`, 'utf8').match(/^(VmRSS|RssAnon|RssFile|RssShmem).*$/gm)?.join(' | ')}`);
+  }
+  acceptedByGateway += latency.sent;
+  await panel.endAsync(true);
+  log(
+    `    alert latency       p50 ${latency.p50Ms.toFixed(2)} ms  p99 ${latency.p99Ms.toFixed(2)} ms  max ${latency.maxMs.toFixed(2)} ms   target p99 <= 5 ms` +
+      `  (${latency.alerts} alerts, ${latency.achievedPerSecond.toFixed(0)} readings/s offered, window-full ticks ${latency.behind})`,
+  );
+  log(
+    `    gateway RSS         ${steadyRssMb.toFixed(1)} MB max at 10k/s (idle ${idle.rssMb.toFixed(1)} MB)   target <= 120 MB`,
+  );
+  await drained(30_000);
+
+  // (2) Full speed, alternating rounds.
   const warmUp = { perPublisher: Math.min(2000, PER_PUBLISHER), window: WINDOW, maxMs: MAX_MS };
   await runThroughput(rawPublishers, warmUp);
   await runThroughput(brokerOnlyPublishers, warmUp);
@@ -223,25 +275,18 @@ try {
   const brokerOnlyRates: number[] = [];
   const gwRates: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const a = await runThroughput(rawPublishers, {
-      perPublisher: PER_PUBLISHER,
-      window: WINDOW,
-      maxMs: MAX_MS,
-    });
-    const c = await runThroughput(brokerOnlyPublishers, {
-      perPublisher: PER_PUBLISHER,
-      window: WINDOW,
-      maxMs: MAX_MS,
-    });
+    const load = { perPublisher: PER_PUBLISHER, window: WINDOW, maxMs: MAX_MS };
+    const a = await withCpu(raw.proc.pid as number, () => runThroughput(rawPublishers, load));
+    const c = await runThroughput(brokerOnlyPublishers, load);
     brokerOnlyRates.push(c.perSecond);
-    const b = await runThroughput(publishers, { perPublisher: PER_PUBLISHER, window: WINDOW, maxMs: MAX_MS });
+    const b = await withCpu(gateway.proc.pid as number, () => runThroughput(publishers, load));
     acceptedByGateway += b.messages;
     const drainMs = await drained(30_000);
     rawRates.push(a.perSecond);
     gwRates.push(b.perSecond);
     ratios.push(b.perSecond / a.perSecond);
     log(
-      `round ${round}: (a) raw aedes ${a.perSecond.toFixed(0).padStart(6)}/s   (b) gateway ${b.perSecond.toFixed(0).padStart(6)}/s   ratio ${(b.perSecond / a.perSecond).toFixed(2)}   [broker side only ${c.perSecond.toFixed(0).padStart(6)}/s, ${(c.perSecond / a.perSecond).toFixed(2)}]   (forwarded ${(drainMs / 1000).toFixed(1)} s after)`,
+      `round ${round}: (a) raw aedes ${a.perSecond.toFixed(0).padStart(6)}/s   (b) gateway ${b.perSecond.toFixed(0).padStart(6)}/s   ratio ${(b.perSecond / a.perSecond).toFixed(2)}   [broker side only ${c.perSecond.toFixed(0).padStart(6)}/s, ${(c.perSecond / a.perSecond).toFixed(2)}; CPU µs/reading raw ${a.cpuUsPerMessage.toFixed(1)}, gateway ${b.cpuUsPerMessage.toFixed(1)}]   (forwarded ${(drainMs / 1000).toFixed(1)} s after)`,
     );
   }
   await closeAll(rawPublishers);
@@ -255,25 +300,8 @@ try {
   log(
     `    diagnostic: broker side only (auth, ACL, ingest, rules; in-memory sink, no disk, no forwarding) median ${median(brokerOnlyRates).toFixed(0)} readings/s, ${(median(brokerOnlyRates) / median(rawRates)).toFixed(2)} of raw`,
   );
-
-  const panel = await mqtt.connectAsync(url, {
-    username: 'bench-panel',
-    password: devices.at(-1)?.password,
-    reconnectPeriod: 0,
-  });
-  const latency = await runAlertLatency(publishers, panel, {
-    ratePerSecond: RATE,
-    durationMs: LATENCY_MS,
-    window: WINDOW,
-    flipEvery: 100,
-  });
-  const afterLatency = memoryOf(gateway.proc.pid as number);
   log(
-    `    alert latency       p50 ${latency.p50Ms.toFixed(2)} ms  p99 ${latency.p99Ms.toFixed(2)} ms  max ${latency.maxMs.toFixed(2)} ms   target p99 <= 5 ms` +
-      `  (${latency.alerts} alerts, ${latency.achievedPerSecond.toFixed(0)} readings/s offered, window-full ticks ${latency.behind})`,
-  );
-  log(
-    `    gateway RSS         ${afterLatency.rssMb.toFixed(1)} MB at 10k/s (idle ${idle.rssMb.toFixed(1)} MB, after full-speed rounds ${afterThroughput.rssMb.toFixed(1)} MB, peak ${afterLatency.peakMb.toFixed(1)} MB)   target <= 120 MB`,
+    `    gateway RSS after the full-speed rounds ${afterThroughput.rssMb.toFixed(1)} MB (peak ${afterThroughput.peakMb.toFixed(1)} MB)`,
   );
   const metricsText = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   const metric = (name: string) =>
@@ -281,10 +309,12 @@ try {
   log(
     `    gateway heap        used ${(metric('nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(1)} MB of ${(metric('nodejs_heap_size_total_bytes') / 2 ** 20).toFixed(1)} MB, external ${(metric('nodejs_external_memory_bytes') / 2 ** 20).toFixed(1)} MB; event-loop lag p99 ${(metric('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms, max ${(metric('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(1)} ms`,
   );
-  await panel.endAsync(true);
+  const fsyncs = metric('edgeflow_outbox_fsyncs_total');
+  log(
+    `    outbox              ${fsyncs} group commits, ${((metric('edgeflow_outbox_fsync_seconds_sum') / fsyncs) * 1000).toFixed(2)} ms mean fdatasync, ${(acceptedByGateway / fsyncs).toFixed(0)} readings per commit`,
+  );
   await closeAll(publishers);
 
-  acceptedByGateway += latency.sent;
   const drainMs = await drained(30_000);
   log(
     `    forwarded to Pub/Sub ${forwardedReadings}/${acceptedByGateway} acknowledged readings, ${forwardedAlerts} alerts (all in ${(drainMs / 1000).toFixed(1)} s after the load; lingerMs 1000)`,

@@ -103,17 +103,22 @@ export async function runAlertLatency(
   options: { ratePerSecond: number; durationMs: number; window: number; flipEvery: number },
 ): Promise<LatencyResult> {
   const sentAt = new Map<string, number>();
+  let started = performance.now();
   const latencies: number[] = [];
-  subscriber.on('message', (_topic, payload) => {
+  const onAlert = (_topic: string, payload: Buffer): void => {
     const now = performance.now();
     const alert = JSON.parse(payload.toString()) as { deviceId: string; value: number };
     const t0 = sentAt.get(`${alert.deviceId}|${alert.value}`);
-    if (t0 !== undefined) latencies.push(now - t0);
-  });
+    if (t0 !== undefined) {
+      latencies.push(now - t0);
+      if (process.env.BENCH_DEBUG && now - t0 > 5) console.log('slow alert', (t0 - started).toFixed(0), (now - t0).toFixed(1));
+    }
+  };
+  subscriber.on('message', onAlert);
   await subscriber.subscribeAsync('alerts/#', { qos: 0 });
 
   const perPublisherRate = options.ratePerSecond / publishers.length;
-  const started = performance.now();
+  started = performance.now();
   let sent = 0;
   let behind = 0;
   await Promise.all(
@@ -165,6 +170,7 @@ export async function runAlertLatency(
   const elapsedMs = performance.now() - started;
   // Let the last alerts arrive.
   await new Promise((r) => setTimeout(r, 500));
+  subscriber.off('message', onAlert);
   latencies.sort((a, b) => a - b);
   const pick = (q: number): number =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;

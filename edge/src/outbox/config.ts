@@ -24,12 +24,12 @@ export const OutboxConfigSchema = Type.Object(
       description:
         'Telemetry segment size: the unit of eviction and of deletion after acknowledgement. Capped at maxBytes / 4.',
     }),
-    groupCommitDelayMs: Type.Integer({
+    groupCommitIntervalMs: Type.Number({
       minimum: 0,
       maximum: 1000,
-      default: 0,
+      default: 1,
       description:
-        'Extra wait before a group fsync to let more appends join it. 0: an fsync starts as soon as the previous one ends, and everything appended meanwhile shares the next one. Alerts never wait.',
+        'Least time between the starts of two group fsyncs. An append to an idle outbox is committed at once; under load, appends wait at most this long and share one fsync (each costs ~0.1 ms of CPU, most of it in the kernel). 0: an fsync starts as soon as the previous one ends. Alerts never wait.',
     }),
     groupCommitMaxBytes: Type.Integer({
       minimum: 4096,

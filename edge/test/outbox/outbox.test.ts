@@ -76,7 +76,7 @@ describe('outbox append and recovery', () => {
 
   it('refuses readings beyond maxPendingBytes while the disk lags, counted, alerts still accepted', async () => {
     const d = await dir();
-    const { outbox, registry } = await open(d, { maxPendingBytes: 64 * 1024, groupCommitDelayMs: 1000 });
+    const { outbox, registry } = await open(d, { maxPendingBytes: 64 * 1024, groupCommitIntervalMs: 1000 });
     const big = Array.from({ length: 500 }, (_, k) => reading(k));
     let refusedAt = -1;
     for (let i = 0; i < 100 && refusedAt < 0; i++) {
@@ -208,18 +208,21 @@ describe('outbox group commit', () => {
     await outbox.close();
   }, 30_000);
 
-  it('waits groupCommitDelayMs for company but lets an alert cut the wait short', async () => {
+  it('commits an idle outbox at once, then waits groupCommitIntervalMs for company unless an alert comes', async () => {
     const d = await dir();
-    const { outbox, registry } = await open(d, { groupCommitDelayMs: 1000 });
+    const { outbox, registry } = await open(d, { groupCommitIntervalMs: 1000 });
+    const fsyncs = () => counterValue(registry, 'edgeflow_outbox_fsyncs_total');
+    await appendDurable(outbox, [reading(0)]); // idle: no wait (a 1 s wait would time the test out)
+    expect(await fsyncs()).toBe(1);
     let readingsDurable = false;
-    outbox.appendReadings([reading(0)], () => {
+    outbox.appendReadings([reading(1)], () => {
       readingsDurable = true;
     });
     await new Promise((r) => setTimeout(r, 50));
     expect(readingsDurable).toBe(false);
     await appendAlertDurable(outbox, alert(0));
     expect(readingsDurable).toBe(true);
-    expect(await counterValue(registry, 'edgeflow_outbox_fsyncs_total')).toBe(2); // one per lane
+    expect(await fsyncs()).toBe(3); // the first group, then one per lane
     await outbox.close();
   });
 });
