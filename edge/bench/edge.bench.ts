@@ -2,19 +2,24 @@
  * `npm run bench:edge`: the gateway against raw aedes, in one run, same load generator.
  *
  *   (a) raw aedes (default options, in-memory persistence, no hooks) in its own process
- *   (b) the full gateway (`edgeflow-gateway` CLI: auth, ingest, rules, durable outbox with
- *       grouped fsync, forwarder to the Pub/Sub emulator) in its own process
+ *   (b) the full gateway as deployed (the `npm run build:gateway` bundle with its V8 flags:
+ *       auth, ingest, rules, durable outbox with grouped fsync, forwarder to the Pub/Sub
+ *       emulator) in its own process
  *   and, as a diagnostic, the broker side alone (broker-only.ts: same code, in-memory sink),
  *   which splits the gap between (a) and (b) into broker-side cost and durability/forwarding.
  *
  * Load: 10 mqtt.js publishers in this process, QoS 1, bounded in-flight window each, bounded
- * by count and time. Prints readings/s for both and the ratio, the gateway's RSS (VmRSS and
- * peak VmHWM from /proc), and device-publish -> local-alert latency p50/p99 at 10k readings/s.
- * Figures are ratios within one run on a shared machine; they are not test assertions.
+ * by count and time. First a steady 10k readings/s on the fresh gateway: device-publish ->
+ * local-alert latency p50/p99 and the gateway's RSS (VmRSS from /proc, the max of samples
+ * every 100 ms). Then full-speed rounds alternating (a) and (b): readings/s, the ratio, and
+ * CPU time per reading of both processes (all threads, user + system), which is steadier
+ * than readings/s on a shared machine. Figures are ratios within one run; not test assertions.
  *
  * Options (env): BENCH_PER_PUBLISHER (default 10000), BENCH_WINDOW (100), BENCH_MAX_MS (30000),
- * BENCH_LATENCY_MS (8000), BENCH_RATE (10000), BENCH_ROUNDS (3), BENCH_GATEWAY_NODE_ARGS (node flags
- * for the gateway process), BENCH_CHILD_LOG (file receiving the children's output).
+ * BENCH_LATENCY_MS (8000), BENCH_RATE (10000), BENCH_ROUNDS (3), BENCH_GATEWAY_NODE_ARGS (extra
+ * node flags for the gateway), BENCH_LINGER_MS (forwarder linger, 1000), BENCH_MAX_BATCH
+ * (20000), BENCH_CHILD_LOG (file receiving the children's output), BENCH_DEBUG (heap spaces
+ * after the steady phase, and every alert slower than 5 ms with its send time).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
@@ -27,6 +32,7 @@ import { DEFAULT_RULES, TOPOLOGY } from '@edgeflow/shared';
 import { PubSub } from '@google-cloud/pubsub';
 import mqtt from 'mqtt';
 import { stringify } from 'yaml';
+import { buildGateway } from '../scripts/build.ts';
 import { generateSecret, hashSecret } from '../src/registry/secret.ts';
 import { writeRegistry } from '../src/registry/store.ts';
 import { closeAll, connectPublishers, runAlertLatency, runThroughput } from './load.ts';
@@ -192,7 +198,12 @@ try {
         },
       },
       outbox: { dir: join(dir, 'outbox') },
-      forwarder: { projectId: PROJECT, topic: TOPOLOGY.topics.telemetry.name, lingerMs: Number(process.env.BENCH_LINGER_MS ?? 1000), maxBatchReadings: Number(process.env.BENCH_MAX_BATCH ?? 20000) },
+      forwarder: {
+        projectId: PROJECT,
+        topic: TOPOLOGY.topics.telemetry.name,
+        lingerMs: Number(process.env.BENCH_LINGER_MS ?? 1000),
+        maxBatchReadings: Number(process.env.BENCH_MAX_BATCH ?? 20000),
+      },
     }),
   );
   const brokerOnly = await spawnReady([here('./broker-only.ts'), registryFile], process.env, /ready (\d+)/);
@@ -200,7 +211,7 @@ try {
   const gateway = await spawnReady(
     [
       ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      process.env.BENCH_GATEWAY_ENTRY ?? here('../src/cli/gateway.ts'),
+      ...buildGateway().nodeArgs,
       '--config',
       configFile,
     ],
@@ -250,7 +261,11 @@ try {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     for (const line of text.split('\n').filter((l) => /^nodejs_(heap|external)/.test(l)))
       log(`  debug ${line.replace(/ (\d+)$/, (_, v) => ` ${(Number(v) / 2 ** 20).toFixed(1)} MiB`)}`);
-    log(`  debug ${readFileSync(`/proc/${gateway.proc.pid}/status`, 'utf8').match(/^(VmRSS|RssAnon|RssFile|RssShmem).*$/gm)?.join(' | ')}`);
+    log(
+      `  debug ${readFileSync(`/proc/${gateway.proc.pid}/status`, 'utf8')
+        .match(/^(VmRSS|RssAnon|RssFile|RssShmem).*$/gm)
+        ?.join(' | ')}`,
+    );
   }
   acceptedByGateway += latency.sent;
   await panel.endAsync(true);

@@ -111,7 +111,8 @@ export async function runAlertLatency(
     const t0 = sentAt.get(`${alert.deviceId}|${alert.value}`);
     if (t0 !== undefined) {
       latencies.push(now - t0);
-      if (process.env.BENCH_DEBUG && now - t0 > 5) console.log('slow alert', (t0 - started).toFixed(0), (now - t0).toFixed(1));
+      if (process.env.BENCH_DEBUG && now - t0 > 5)
+        console.log('slow alert', (t0 - started).toFixed(0), (now - t0).toFixed(1));
     }
   };
   subscriber.on('message', onAlert);

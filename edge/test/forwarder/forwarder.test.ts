@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelayMs } from '../../src/forwarder/backoff.ts';
 import { type ForwarderConfig, ForwarderConfigSchema, startForwarder } from '../../src/forwarder/index.ts';
 import type { OutboxPosition } from '../../src/outbox/types.ts';
-import { alert, reading, T0 } from '../outbox/support.ts';
+import { alert, counterValue, reading, T0 } from '../outbox/support.ts';
 import { FakePublisher } from './support/fake-publisher.ts';
 import { memoryOutbox } from './support/memory-outbox.ts';
 
@@ -200,6 +200,23 @@ describe('batching', () => {
     ]);
     expect(outbox.reader.committed().telemetrySeq).toBe(35);
     await next.stop();
+  });
+});
+
+describe('invalid records', () => {
+  it('drops and counts a reading that fails validation, sends the rest of its batch, and moves on', async () => {
+    const { outbox, publisher, forwarder, registry } = setup({ maxBatchReadings: 10 });
+    outbox.appendReadings(
+      [reading(0), { ...reading(1), value: Number.NaN }, reading(2), { ...reading(3), metric: 'Bad Metric' }],
+      () => {},
+    );
+    outbox.appendReadings([reading(4)], () => {});
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle();
+    expect(publisher.calls.flatMap((c) => seqs(c.batch.readings))).toEqual([0, 2, 4]);
+    expect(await counterValue(registry, 'edgeflow_forwarder_invalid_dropped_total')).toBe(2);
+    expect(outbox.reader.committed().telemetrySeq).toBe(5); // the position passes the dropped ones
+    await stopNow(forwarder);
   });
 });
 
