@@ -32,7 +32,7 @@ import { DEFAULT_RULES, TOPOLOGY } from '@edgeflow/shared';
 import { PubSub } from '@google-cloud/pubsub';
 import mqtt from 'mqtt';
 import { stringify } from 'yaml';
-import { buildGateway } from '../scripts/build.ts';
+import { buildGateway, GATEWAY_NODE_FLAGS } from '../scripts/build.ts';
 import { generateSecret, hashSecret } from '../src/registry/secret.ts';
 import { writeRegistry } from '../src/registry/store.ts';
 import { closeAll, connectPublishers, runAlertLatency, runThroughput } from './load.ts';
@@ -210,8 +210,10 @@ try {
   cleanups.push(() => stop(brokerOnly.proc));
   const gateway = await spawnReady(
     [
+      ...GATEWAY_NODE_FLAGS,
+      // After the defaults, so a flag given here wins.
       ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      ...buildGateway().nodeArgs,
+      buildGateway().entry,
       '--config',
       configFile,
     ],

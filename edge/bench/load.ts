@@ -92,7 +92,7 @@ export interface LatencyResult {
 
 /**
  * Paced load at `ratePerSecond` in total for `durationMs`: mostly humidity readings, and
- * every `flipEvery`-th reading of a publisher a temperature reading that crosses the
+ * every `flipEvery`-th reading of a publisher (phase-shifted per publisher) a temperature reading that crosses the
  * threshold of a zero-hold rule, alternately up and down, so it causes a transition. Each
  * flip carries a unique value; the alert echoes it, which is how an alert is matched to the
  * publish that caused it. Latency = alert received on `alerts/#` - publish called.
@@ -124,7 +124,7 @@ export async function runAlertLatency(
   let behind = 0;
   await Promise.all(
     publishers.map(
-      ({ deviceId, client }) =>
+      ({ deviceId, client }, index) =>
         new Promise<void>((resolve) => {
           let mine = 0;
           let inFlight = 0;
@@ -148,7 +148,12 @@ export async function runAlertLatency(
               mine++;
               sent++;
               inFlight++;
-              if (mine % options.flipEvery === 0) {
+              // Devices are not in lockstep: each flips at its own phase, so ten alerts never
+              // share one instant (one GC pause would then delay ten at once, not one).
+              if (
+                (mine + Math.floor((index * options.flipEvery) / publishers.length)) % options.flipEvery ===
+                0
+              ) {
                 const k = flips++;
                 // Raise above 30, clear below 29: unique values per device for 10k flips.
                 const value = k % 2 === 0 ? 31 + (k % 10_000) / 100 : 10 + (k % 10_000) / 1000;
