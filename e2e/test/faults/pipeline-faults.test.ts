@@ -12,7 +12,7 @@ import { appendFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { pubsubClient, pushEndpoint } from '@edgeflow/cloud/local';
+import { type FaultProxy, pubsubClient, pushEndpoint, startFaultProxy } from '@edgeflow/cloud/local';
 import { encodeBatch, type RuleSet, subscriptionFor, TelemetryAttributes } from '@edgeflow/shared';
 import type { PubSub } from '@google-cloud/pubsub';
 import pino from 'pino';
@@ -41,7 +41,6 @@ import {
 import { type LedgerVerdict, seqGaps, seqRuns, storedByKey } from '../../src/faults/ledger-accounting.ts';
 import { type LedgerPublisher, startLedgerPublisher } from '../../src/faults/ledger-publisher.ts';
 import { startPushProxy } from '../../src/faults/push-proxy.ts';
-import { type FaultProxy, startFaultProxy } from '../../src/faults/tcp-proxy.ts';
 import { byLabel, scrapeGateway, total } from '../../src/observe.ts';
 import { GATEWAY_ID, type Pipeline, startPipeline } from '../../src/pipeline.ts';
 

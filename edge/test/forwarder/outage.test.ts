@@ -5,6 +5,7 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { startFaultProxy } from '@edgeflow/cloud/local';
 import { systemClock } from '@edgeflow/shared';
 import pino from 'pino';
 import prom from 'prom-client';
@@ -26,7 +27,6 @@ import {
   tempDir,
 } from '../outbox/support.ts';
 import { PROJECT_ID, startEmulator, topicWithSubscription } from './support/emulator.ts';
-import { startTcpProxy } from './support/tcp-proxy.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -52,7 +52,7 @@ describe('forwarder during an uplink outage', () => {
   it('keeps the backlog on disk with flat memory and delivers everything after the link returns', async () => {
     const topicName = 'fwd-outage-test';
     const sub = await topicWithSubscription(emulator.host, topicName);
-    const proxy = await startTcpProxy(emulator.host);
+    const proxy = await startFaultProxy(emulator.host);
     const { dir, cleanup } = await tempDir();
     const { outbox } = await open(dir, {}, systemClock);
     const registry = new prom.Registry();

@@ -5,11 +5,11 @@
  */
 import { type DeviceProfile, TOPOLOGY } from '@edgeflow/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../../../src/local/index.ts';
 import { batchBytes, type Harness, series, settle, startHarness, storedSeqs, waitFor } from './harness.ts';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 let h: Harness;
-let proxy: TcpProxy | undefined;
+let proxy: FaultProxy | undefined;
 
 beforeAll(async () => {
   process.env.EDGEFLOW_TEST_MODE = '1';
@@ -28,7 +28,7 @@ beforeAll(async () => {
       ),
     },
     functionFirestoreHost: async (emulatorHost) => {
-      proxy = await startTcpProxy(emulatorHost);
+      proxy = await startFaultProxy(emulatorHost);
       return proxy.host;
     },
   });
@@ -80,7 +80,7 @@ describe('redelivery after faults', () => {
   }, 90_000);
 
   it('Firestore briefly unavailable: the batch is redelivered and persisted once', async () => {
-    const p = proxy as TcpProxy;
+    const p = proxy as FaultProxy;
     p.cut();
     const before = h.pushes.ingest;
     await h.publish(batchBytes('gw-fault', series('dev-g', 'temperature', 1000, 60, 21)));

@@ -1,6 +1,6 @@
 /**
- * A TCP proxy between the gateway and the Pub/Sub emulator that can break the link the way a
- * real uplink breaks: `cut()` resets every open connection and refuses new ones (a dead
+ * A TCP proxy in front of a local service (an emulator) that can break the link the way a
+ * real uplink breaks, for fault-injection tests and demos: `cut()` resets every open connection and refuses new ones (a dead
  * route), `stall()` keeps connections open but forwards nothing (a black hole: the client
  * only notices through its own timeouts), `restore()` heals both.
  */
