@@ -71,7 +71,10 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
   const decimalsFor = options.decimalsFor ?? catalogDecimals;
 
   const n = readings.length;
-  const seqs = new Float64Array(n);
+  // The gateway hands readings over in seq order: then no sorting is needed, and ascending
+  // seqs are distinct. Anything else is sorted (and checked for duplicates) below.
+  let ascending = true;
+  let previousSeq = -1;
   const byDevice = new Map<string, Map<string, Reading[]>>();
   for (let i = 0; i < n; i++) {
     const r = readings[i]!;
@@ -93,20 +96,25 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
     if (typeof r.value !== 'number' || !Number.isFinite(r.value)) {
       throw unencodable(`reading ${i}: value must be a finite number, got ${r.value}`);
     }
-    seqs[i] = r.seq;
+    if (r.seq <= previousSeq) ascending = false;
+    previousSeq = r.seq;
     group.push(r);
   }
-  seqs.sort();
-  for (let i = 1; i < n; i++) {
-    if (seqs[i] === seqs[i - 1]) throw unencodable(`duplicate seq ${seqs[i]}`);
+  let firstSeq = n === 0 ? 0 : readings[0]!.seq;
+  let lastSeq = n === 0 ? 0 : readings[n - 1]!.seq;
+  if (!ascending) {
+    const seqs = Float64Array.from(readings, (r) => r.seq).sort();
+    for (let i = 1; i < n; i++) {
+      if (seqs[i] === seqs[i - 1]) throw unencodable(`duplicate seq ${seqs[i]}`);
+    }
+    firstSeq = seqs[0]!;
+    lastSeq = seqs[n - 1]!;
   }
-  const firstSeq = n === 0 ? 0 : seqs[0]!;
-  const lastSeq = n === 0 ? 0 : seqs[n - 1]!;
 
   const series: Reading[][] = [];
   for (const byMetric of byDevice.values()) {
     for (const group of byMetric.values()) {
-      group.sort(bySeq);
+      if (!ascending) group.sort(bySeq);
       series.push(group);
     }
   }
