@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { TOPOLOGY } from '@edgeflow/shared';
 import { runFleet } from '@edgeflow/simulators';
 import { Command, InvalidArgumentError } from 'commander';
-import mqtt from 'mqtt';
 import pino from 'pino';
 import { closeAll, connectPublishers, runAlertLatency } from '../../edge/bench/load.ts';
 import { type Pipeline, startPipeline } from '../src/pipeline.ts';
@@ -225,24 +224,27 @@ async function main(): Promise<void> {
 
     progress(`phase 5: local alert latency at ${opts.latencyRate} readings/s for ${opts.latencySeconds} s`);
     const publishers = await connectPublishers(pipeline.gateway.mqttUrl, loadDevices);
-    const subscriber = await mqtt.connectAsync(pipeline.gateway.mqttUrl, {
-      ...pipeline.console,
-      clientId: 'bench-alert-latency',
-      reconnectPeriod: 0,
-    });
     try {
-      const r = await runAlertLatency(publishers, subscriber, {
-        ratePerSecond: opts.latencyRate,
-        durationMs: opts.latencySeconds * 1000,
-        window: 100,
-        flipEvery: 100,
-      });
+      // The probe device is the alert-episode device (its episodes are over by now).
+      const r = await runAlertLatency(
+        publishers,
+        {
+          url: pipeline.gateway.mqttUrl,
+          device: creds[episodeDevice]!,
+          panel: { deviceId: pipeline.console.username, password: pipeline.console.password },
+        },
+        {
+          ratePerSecond: opts.latencyRate,
+          durationMs: opts.latencySeconds * 1000,
+          window: 100,
+          alertsPerSecond: 100,
+        },
+      );
       figures.edgeAlertUnderLoad = { samples: r.alerts, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs };
       figures.latencyPhaseRate = r.achievedPerSecond;
       progress(`  ${r.sent} readings at ${Math.round(r.achievedPerSecond)}/s, ${r.alerts} alerts matched`);
     } finally {
       await closeAll(publishers);
-      await subscriber.endAsync(true).catch(() => undefined);
     }
     figures.gatewayRss = await processRssMiB(pipeline.gateway.child.pid);
   } finally {

@@ -1,9 +1,17 @@
 /**
  * The load generator shared by both benchmark runs: N mqtt.js publishers, QoS 1, each with a
  * bounded in-flight window. Runs in the benchmark process; the broker under test runs in
- * its own process, so both runs get the same generator and the same CPU split.
+ * its own process, so both runs get the same generator and the same CPU split. Alert latency
+ * is timed by a separate probe process (alert-probe.ts) while this load runs.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { ProbeAccount, ProbeRequest, ProbeResult } from './alert-probe.ts';
+
+const execFileAsync = promisify(execFile);
+const PROBE = fileURLToPath(new URL('./alert-probe.ts', import.meta.url));
 
 export interface Publisher {
   readonly deviceId: string;
@@ -80,55 +88,84 @@ export function runThroughput(
 }
 
 export interface LatencyResult {
+  /** Readings sent in total: the bulk load plus the probe's. */
   readonly sent: number;
   readonly alerts: number;
   readonly achievedPerSecond: number;
-  /** Ticks when a publisher's window was full and it fell behind the target rate. */
+  /** Ticks when a bulk publisher's window was full and it fell behind the target rate. */
   readonly behind: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
 }
 
+export interface AlertProbeSpec {
+  readonly url: string;
+  /** A device whose temperature crosses a zero-hold threshold rule at 30 (clear band 1). */
+  readonly device: ProbeAccount;
+  /** An account allowed to subscribe to that device's alerts. */
+  readonly panel: ProbeAccount;
+}
+
 /**
- * Paced load at `ratePerSecond` in total for `durationMs`: mostly humidity readings, and
- * every `flipEvery`-th reading of a publisher (phase-shifted per publisher) a temperature reading that crosses the
- * threshold of a zero-hold rule, alternately up and down, so it causes a transition. Each
- * flip carries a unique value; the alert echoes it, which is how an alert is matched to the
- * publish that caused it. Latency = alert received on `alerts/#` - publish called.
+ * Device-publish -> local-alert latency under load: for `durationMs`, the publishers send
+ * humidity readings paced to `ratePerSecond` in total (less the probe's share), while the
+ * alert probe (alert-probe.ts, a child process) publishes `alertsPerSecond` threshold
+ * crossings and times each alert it receives.
  */
 export async function runAlertLatency(
   publishers: readonly Publisher[],
-  subscriber: MqttClient,
-  options: { ratePerSecond: number; durationMs: number; window: number; flipEvery: number },
+  probe: AlertProbeSpec,
+  options: { ratePerSecond: number; durationMs: number; window: number; alertsPerSecond: number },
 ): Promise<LatencyResult> {
-  const sentAt = new Map<string, number>();
-  let started = performance.now();
-  const latencies: number[] = [];
-  const onAlert = (_topic: string, payload: Buffer): void => {
-    const now = performance.now();
-    const alert = JSON.parse(payload.toString()) as { deviceId: string; value: number };
-    const t0 = sentAt.get(`${alert.deviceId}|${alert.value}`);
-    if (t0 !== undefined) {
-      latencies.push(now - t0);
-      if (process.env.BENCH_DEBUG && now - t0 > 5)
-        console.log('slow alert', (t0 - started).toFixed(0), (now - t0).toFixed(1));
-    }
+  const request: ProbeRequest = {
+    url: probe.url,
+    device: probe.device,
+    panel: probe.panel,
+    alertsPerSecond: options.alertsPerSecond,
+    durationMs: options.durationMs,
   };
-  subscriber.on('message', onAlert);
-  await subscriber.subscribeAsync('alerts/#', { qos: 0 });
+  const child = execFileAsync(process.execPath, [PROBE, JSON.stringify(request)], {
+    timeout: options.durationMs + 30_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const started = performance.now();
+  const bulk = await runPacedLoad(publishers, {
+    ratePerSecond: options.ratePerSecond - options.alertsPerSecond,
+    durationMs: options.durationMs,
+    window: options.window,
+  });
+  const elapsedMs = performance.now() - started;
+  const result = JSON.parse((await child).stdout) as ProbeResult;
+  const latencies = result.latenciesMs.sort((a, b) => a - b);
+  const pick = (q: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return {
+    sent: bulk.sent + result.sent,
+    alerts: latencies.length,
+    achievedPerSecond: ((bulk.sent + result.sent) * 1000) / elapsedMs,
+    behind: bulk.behind,
+    p50Ms: pick(0.5),
+    p99Ms: pick(0.99),
+    maxMs: latencies.at(-1) ?? Number.NaN,
+  };
+}
 
+/** QoS 1 humidity readings paced to `ratePerSecond` in total, each publisher within its window. */
+export async function runPacedLoad(
+  publishers: readonly Publisher[],
+  options: { ratePerSecond: number; durationMs: number; window: number },
+): Promise<{ sent: number; behind: number }> {
   const perPublisherRate = options.ratePerSecond / publishers.length;
-  started = performance.now();
+  const started = performance.now();
   let sent = 0;
   let behind = 0;
   await Promise.all(
     publishers.map(
-      ({ deviceId, client }, index) =>
+      ({ deviceId, client }) =>
         new Promise<void>((resolve) => {
           let mine = 0;
           let inFlight = 0;
-          let flips = 0;
           const onAck = (): void => {
             inFlight--;
           };
@@ -148,47 +185,19 @@ export async function runAlertLatency(
               mine++;
               sent++;
               inFlight++;
-              // Devices are not in lockstep: each flips at its own phase, so ten alerts never
-              // share one instant (one GC pause would then delay ten at once, not one).
-              if (
-                (mine + Math.floor((index * options.flipEvery) / publishers.length)) % options.flipEvery ===
-                0
-              ) {
-                const k = flips++;
-                // Raise above 30, clear below 29: unique values per device for 10k flips.
-                const value = k % 2 === 0 ? 31 + (k % 10_000) / 100 : 10 + (k % 10_000) / 1000;
-                sentAt.set(`${deviceId}|${value}`, performance.now());
-                client.publish(`sensors/${deviceId}/temperature`, String(value), { qos: 1 }, onAck);
-              } else {
-                client.publish(
-                  `sensors/${deviceId}/humidity`,
-                  (40 + (mine % 200) / 10).toFixed(1),
-                  { qos: 1 },
-                  onAck,
-                );
-              }
+              client.publish(
+                `sensors/${deviceId}/humidity`,
+                (40 + (mine % 200) / 10).toFixed(1),
+                { qos: 1 },
+                onAck,
+              );
             }
           };
           const timer = setInterval(tick, 2);
         }),
     ),
   );
-  const elapsedMs = performance.now() - started;
-  // Let the last alerts arrive.
-  await new Promise((r) => setTimeout(r, 500));
-  subscriber.off('message', onAlert);
-  latencies.sort((a, b) => a - b);
-  const pick = (q: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return {
-    sent,
-    alerts: latencies.length,
-    achievedPerSecond: (sent * 1000) / elapsedMs,
-    behind,
-    p50Ms: pick(0.5),
-    p99Ms: pick(0.99),
-    maxMs: latencies.at(-1) ?? Number.NaN,
-  };
+  return { sent, behind };
 }
 
 export async function closeAll(publishers: readonly Publisher[]): Promise<void> {
