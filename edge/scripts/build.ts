@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { CJS_INTEROP_BANNER } from '@edgeflow/infra/build';
 import { buildSync } from 'esbuild';
 
 const EDGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -38,16 +39,7 @@ export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'
 const EXTERNAL = ['@google-cloud/pubsub', 'cbor-extract'] as const;
 const OPTIONAL = new Set<string>(['cbor-extract']);
 
-// An ESM bundle of CommonJS dependencies still calls require() and reads __dirname.
 const SHEBANG = `#!/usr/bin/env -S node ${GATEWAY_NODE_FLAGS.join(' ')}`;
-const BANNER = [
-  "import { createRequire as __edgeflowCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __edgeflowFileURLToPath } from 'node:url';",
-  "import { dirname as __edgeflowDirname } from 'node:path';",
-  'const require = __edgeflowCreateRequire(import.meta.url);',
-  'const __filename = __edgeflowFileURLToPath(import.meta.url);',
-  'const __dirname = __edgeflowDirname(__filename);',
-].join('\n');
 
 export interface GatewayBuild {
   /** Absolute path of the bundle. */
@@ -69,7 +61,7 @@ export function buildGateway(outDir: string = DEFAULT_OUT_DIR): GatewayBuild {
     format: 'esm',
     target: 'node24',
     external: ['@google-cloud/*', 'cbor-extract'],
-    banner: { js: BANNER },
+    banner: { js: CJS_INTEROP_BANNER },
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',

@@ -58,8 +58,8 @@ export class BundleError extends Error {
 
 const MAIN = 'index.mjs';
 
-// An ESM bundle of CommonJS dependencies still calls require() and reads __dirname.
-const BANNER = [
+/** Prepended to an ESM bundle of CommonJS dependencies, which still call require() and read __dirname. */
+export const CJS_INTEROP_BANNER = [
   "import { createRequire as __edgeflowCreateRequire } from 'node:module';",
   "import { fileURLToPath as __edgeflowFileURLToPath } from 'node:url';",
   "import { dirname as __edgeflowDirname } from 'node:path';",
@@ -90,7 +90,7 @@ export function bundleFunctions(options: BundleOptions): FunctionBundle {
       format: 'esm',
       target: 'node24',
       external,
-      banner: { js: BANNER },
+      banner: { js: CJS_INTEROP_BANNER },
       metafile: true,
       sourcemap: 'linked',
       // Reproducible output: the object name is derived from the content hash.
