@@ -17,8 +17,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { CJS_INTEROP_BANNER } from '@edgeflow/infra/build';
+import { Command } from 'commander';
 import { buildSync } from 'esbuild';
 
 const EDGE_DIR = fileURLToPath(new URL('..', import.meta.url));
