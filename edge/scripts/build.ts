@@ -9,17 +9,16 @@
  *
  * Why a bundle: running the TypeScript sources through Node's type stripping and the module
  * loader over ~300 files costs the gateway ~45 MB of RSS at idle (measured with `npm run
- * bench:edge`, which runs this build); the bundle loads as one file. Kept external:
+ * bench:edge`, which runs this build); the bundle loads as one file. Built by the same
+ * bundler as the functions (infra's bundleNode), with the same packages kept external:
  * `@google-cloud/*` (google-gax reads its .proto files relative to its own directory) and
  * `cbor-extract` (a native addon; cbor-x runs without it, slower).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CJS_INTEROP_BANNER } from '@edgeflow/infra/build';
+import { bundleNode } from '@edgeflow/infra/build';
 import { Command } from 'commander';
-import { buildSync } from 'esbuild';
 
 const EDGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_OUT_DIR = join(EDGE_DIR, 'dist');
@@ -36,9 +35,6 @@ export const DEFAULT_OUT_DIR = join(EDGE_DIR, 'dist');
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
-const EXTERNAL = ['@google-cloud/pubsub', 'cbor-extract'] as const;
-const OPTIONAL = new Set<string>(['cbor-extract']);
-
 const SHEBANG = `#!/usr/bin/env -S node ${GATEWAY_NODE_FLAGS.join(' ')}`;
 
 export interface GatewayBuild {
@@ -50,46 +46,22 @@ export interface GatewayBuild {
 }
 
 export function buildGateway(outDir: string = DEFAULT_OUT_DIR): GatewayBuild {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  const entry = join(outDir, 'gateway.mjs');
-  buildSync({
-    entryPoints: [join(EDGE_DIR, 'src/cli/gateway.ts')],
-    outfile: entry,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    external: ['@google-cloud/*', 'cbor-extract'],
-    banner: { js: CJS_INTEROP_BANNER },
-    sourcemap: 'linked',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  // esbuild keeps the entry's own `#!/usr/bin/env node`; the one with the flags replaces it.
-  const text = `${SHEBANG}\n${readFileSync(entry, 'utf8').replace(/^(#![^\n]*\n)+/, '')}`;
-  writeFileSync(entry, text, { mode: 0o755 });
-
-  const require = createRequire(join(EDGE_DIR, 'package.json'));
-  const versionOf = (name: string): string =>
-    (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string })
-      .version;
-  const pinned = (optional: boolean) =>
-    Object.fromEntries(EXTERNAL.filter((n) => OPTIONAL.has(n) === optional).map((n) => [n, versionOf(n)]));
-  const manifest = {
+  const main = 'gateway.mjs';
+  const { version } = JSON.parse(readFileSync(join(EDGE_DIR, 'package.json'), 'utf8')) as { version: string };
+  bundleNode({
+    entry: join(EDGE_DIR, 'src/cli/gateway.ts'),
+    outDir,
     name: 'edgeflow-gateway',
-    version: (JSON.parse(readFileSync(join(EDGE_DIR, 'package.json'), 'utf8')) as { version: string })
-      .version,
-    private: true,
-    type: 'module',
-    bin: { 'edgeflow-gateway': 'gateway.mjs' },
-    scripts: { start: `node ${GATEWAY_NODE_FLAGS.join(' ')} gateway.mjs` },
-    engines: { node: '>=24' },
-    dependencies: pinned(false),
-    optionalDependencies: pinned(true),
-  };
-  writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { entry, bytes: text.length, nodeArgs: [...GATEWAY_NODE_FLAGS, entry] };
+    main,
+    shebang: SHEBANG,
+    manifest: {
+      version,
+      bin: { 'edgeflow-gateway': main },
+      scripts: { start: `node ${GATEWAY_NODE_FLAGS.join(' ')} ${main}` },
+    },
+  });
+  const entry = join(outDir, main);
+  return { entry, bytes: statSync(entry).size, nodeArgs: [...GATEWAY_NODE_FLAGS, entry] };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

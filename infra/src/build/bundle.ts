@@ -1,5 +1,9 @@
 /**
- * Builds the functions' deployable source: one esbuild ESM bundle of `cloud/src/index.ts`
+ * Deployable Node bundles (`bundleNode`): one esbuild ESM file of an entry module next to a
+ * package.json naming the packages kept external, pinned to the versions installed here.
+ * The edge gateway's build (edge/scripts/build.ts) uses it too.
+ *
+ * `bundleFunctions` builds the functions' deployable source: one esbuild ESM bundle of `cloud/src/index.ts`
  * (our TypeScript, @edgeflow/shared and pure-JS dependencies inlined) next to a package.json
  * that names it `main` and lists the packages that must stay external, pinned to the versions
  * installed here. Cloud Build's Node buildpack runs `npm install` on that package.json, so
@@ -29,13 +33,24 @@ const OPTIONAL_EXTERNAL = new Set(['cbor-extract']);
 export interface BundleOptions {
   /** The module that imports every function module (absolute path). */
   readonly entry: string;
-  /** Emptied and refilled with `index.mjs` and `package.json`. */
+  /** Emptied and refilled with the bundle (`main`) and `package.json`. */
   readonly outDir: string;
   /** Package names (or `@scope/*`) kept out of the bundle; defaults to DEFAULT_EXTERNAL. */
   readonly external?: readonly string[];
 }
 
-export interface FunctionBundle {
+export interface NodeBundleOptions extends BundleOptions {
+  /** package.json `name`. */
+  readonly name: string;
+  /** File name of the bundle; package.json `main`. Default `index.mjs`. */
+  readonly main?: string;
+  /** First line of the bundle (a `#!` line): replaces any the entry has, and makes it executable. */
+  readonly shebang?: string;
+  /** More package.json fields (bin, scripts, version...). */
+  readonly manifest?: Readonly<Record<string, unknown>>;
+}
+
+export interface NodeBundle {
   /** Directory ready to be archived and uploaded. */
   readonly dir: string;
   /** The package.json `main`. */
@@ -48,6 +63,8 @@ export interface FunctionBundle {
   readonly sha256: string;
 }
 
+export type FunctionBundle = NodeBundle;
+
 export class BundleError extends Error {
   readonly code = 'EDGEFLOW_INFRA_BUNDLE_FAILED';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -55,8 +72,6 @@ export class BundleError extends Error {
     this.name = 'BundleError';
   }
 }
-
-const MAIN = 'index.mjs';
 
 /** Prepended to an ESM bundle of CommonJS dependencies, which still call require() and read __dirname. */
 export const CJS_INTEROP_BANNER = [
@@ -69,13 +84,16 @@ export const CJS_INTEROP_BANNER = [
 ].join('\n');
 
 export function bundleFunctions(options: BundleOptions): FunctionBundle {
+  return bundleNode({ ...options, name: 'edgeflow-functions' });
+}
+
+export function bundleNode(options: NodeBundleOptions): NodeBundle {
   const entry = resolve(options.entry);
   const outDir = resolve(options.outDir);
+  const main = options.main ?? 'index.mjs';
   const external = [...(options.external ?? DEFAULT_EXTERNAL)];
   if (!existsSync(entry)) {
-    throw new BundleError(
-      `function entry ${entry} does not exist; the functions are built from cloud/src/index.ts`,
-    );
+    throw new BundleError(`bundle entry ${entry} does not exist`);
   }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -84,7 +102,7 @@ export function bundleFunctions(options: BundleOptions): FunctionBundle {
   try {
     result = buildSync({
       entryPoints: [entry],
-      outfile: join(outDir, MAIN),
+      outfile: join(outDir, main),
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -103,10 +121,17 @@ export function bundleFunctions(options: BundleOptions): FunctionBundle {
     });
   }
 
+  // Only what we kept out on purpose: esbuild also leaves external a require() it cannot
+  // resolve inside a try (e.g. debug's optional supports-color), which runs without it.
+  const keptOut = (name: string) =>
+    external.some((p) => (p.endsWith('/*') ? name.startsWith(p.slice(0, -1)) : name === p));
   const imported = new Set<string>();
   for (const output of Object.values(result.metafile?.outputs ?? {})) {
-    for (const imp of output.imports)
-      if (imp.external && !isBuiltin(imp.path)) imported.add(packageName(imp.path));
+    for (const imp of output.imports) {
+      if (!imp.external || isBuiltin(imp.path)) continue;
+      const name = packageName(imp.path);
+      if (keptOut(name)) imported.add(name);
+    }
   }
   const dependencies: Record<string, string> = {};
   const optionalDependencies: Record<string, string> = {};
@@ -116,18 +141,25 @@ export function bundleFunctions(options: BundleOptions): FunctionBundle {
     if (OPTIONAL_EXTERNAL.has(name)) optionalDependencies[name] = version;
     else dependencies[name] = version;
   }
+  if (options.shebang !== undefined) {
+    // esbuild keeps the entry's own `#!` line; the given one replaces it.
+    const file = join(outDir, main);
+    const code = readFileSync(file, 'utf8').replace(/^(#![^\n]*\n)+/, '');
+    writeFileSync(file, `${options.shebang}\n${code}`, { mode: 0o755 });
+  }
   const manifest = {
-    name: 'edgeflow-functions',
+    name: options.name,
     version: '0.0.0',
     private: true,
     type: 'module',
-    main: MAIN,
+    main,
     engines: { node: '>=24' },
+    ...options.manifest,
     dependencies,
     optionalDependencies,
   };
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { dir: outDir, main: MAIN, dependencies, optionalDependencies, sha256: hashDir(outDir) };
+  return { dir: outDir, main, dependencies, optionalDependencies, sha256: hashDir(outDir) };
 }
 
 /** `@scope/pkg/sub/path` -> `@scope/pkg`; `pkg/sub` -> `pkg`. */
