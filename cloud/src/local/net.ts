@@ -27,42 +27,46 @@ export interface WaitForHttpOptions {
 }
 
 /** Resolves once `url` answers with a ready status; rejects on timeout or when abandoned. */
-export async function waitForHttp(url: string, options: WaitForHttpOptions): Promise<void> {
-  const deadline = performance.now() + options.timeoutMs;
-  const interval = options.intervalMs ?? 50;
+export function waitForHttp(url: string, options: WaitForHttpOptions): Promise<void> {
   const ready = options.ready ?? ((s: number) => s >= 200 && s < 300);
-  let abandoned: string | undefined;
-  options.abandonWhen?.then(
-    (v) => {
-      abandoned = `process exited before it was ready (${JSON.stringify(v)})`;
-    },
-    (err: unknown) => {
-      abandoned = `failed before it was ready: ${(err as Error).message}`;
-    },
-  );
-  let lastProblem = 'no answer yet';
-  while (performance.now() < deadline) {
-    if (abandoned) throw new Error(abandoned);
-    try {
-      const res = await fetch(url, {
-        signal: AbortSignal.timeout(Math.max(200, Math.min(2000, deadline - performance.now()))),
-      });
-      await res.body?.cancel();
-      if (ready(res.status)) return;
-      lastProblem = `HTTP ${res.status}`;
-    } catch (err) {
-      lastProblem = (err as Error).message;
-    }
-    await sleep(interval);
-  }
-  throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${url} (${lastProblem})`);
+  return pollUntilReady(url, options, async (remainingMs) => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(200, Math.min(2000, remainingMs))) });
+    await res.body?.cancel();
+    // Anything else is a reason to keep polling, named in the timeout error.
+    return ready(res.status) ? undefined : `HTTP ${res.status}`;
+  });
 }
 
 /** Resolves once a TCP connection to `host:port` succeeds; same bounds as waitForHttp. */
-export async function waitForTcp(
+export function waitForTcp(
   host: string,
   port: number,
   options: Omit<WaitForHttpOptions, 'ready'>,
+): Promise<void> {
+  return pollUntilReady(
+    `${host}:${port}`,
+    options,
+    () =>
+      new Promise<undefined>((resolve, reject) => {
+        const socket = connect({ host, port });
+        socket.setTimeout(1000, () => socket.destroy(new Error('connect timed out')));
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(undefined);
+        });
+        socket.once('error', reject);
+      }),
+  );
+}
+
+/**
+ * Calls `probe` until it resolves to undefined (ready); a string or a rejection is the
+ * latest problem, named in the error when `timeoutMs` passes or `abandonWhen` settles first.
+ */
+async function pollUntilReady(
+  what: string,
+  options: Omit<WaitForHttpOptions, 'ready'>,
+  probe: (remainingMs: number) => Promise<string | undefined>,
 ): Promise<void> {
   const deadline = performance.now() + options.timeoutMs;
   let abandoned: string | undefined;
@@ -78,20 +82,13 @@ export async function waitForTcp(
   while (performance.now() < deadline) {
     if (abandoned) throw new Error(abandoned);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const socket = connect({ host, port });
-        socket.setTimeout(1000, () => socket.destroy(new Error('connect timed out')));
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve();
-        });
-        socket.once('error', reject);
-      });
-      return;
+      const problem = await probe(deadline - performance.now());
+      if (problem === undefined) return;
+      lastProblem = problem;
     } catch (err) {
       lastProblem = (err as Error).message;
     }
     await sleep(options.intervalMs ?? 50);
   }
-  throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${host}:${port} (${lastProblem})`);
+  throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what} (${lastProblem})`);
 }
