@@ -231,10 +231,8 @@ class ForwardLoop {
       this.#acked(batch);
       return;
     }
-    let message: BatchMessage;
-    try {
-      message = buildBatchMessage(this.#deps.gatewayId, this.#deps.clock.nowMs(), readings, alerts);
-    } catch (err) {
+    let message = this.#encode(readings, alerts);
+    if (message instanceof Error && readings.length > 0) {
       // The codec validates every reading while encoding, so the common path checks each
       // once. Outbox records were validated at ingest and are CRC-checked, so this is for a
       // bug or a record from an incompatible version: drop the invalid ones, send the rest.
@@ -242,22 +240,35 @@ class ForwardLoop {
         const seq = r.seq; // before the type guard narrows r away
         return readingChecker.check(r) || this.#dropInvalid('telemetry', seq);
       });
-      try {
-        if (valid.length === readings.length) throw err;
-        message = buildBatchMessage(this.#deps.gatewayId, this.#deps.clock.nowMs(), valid, alerts);
-        readings = valid;
-      } catch (again) {
-        // Skipping beats wedging the forwarder forever.
-        this.#log.error(
-          { err: again, kind: batch.kind, start: batch.start, end: batch.end },
-          'batch cannot be encoded; skipped',
-        );
-        this.#metrics.invalidDropped.inc({ kind: batch.kind }, valid.length + alerts.length);
-        this.#acked(batch);
+      if (valid.length === 0 && alerts.length === 0) {
+        this.#acked(batch); // nothing left to send
         return;
       }
+      if (valid.length < readings.length) {
+        readings = valid;
+        message = this.#encode(readings, alerts);
+      }
+    }
+    if (message instanceof Error) {
+      // Skipping beats wedging the forwarder forever.
+      this.#log.error(
+        { err: message, kind: batch.kind, start: batch.start, end: batch.end },
+        'batch cannot be encoded; skipped',
+      );
+      this.#metrics.invalidDropped.inc({ kind: batch.kind }, readings.length + alerts.length);
+      this.#acked(batch);
+      return;
     }
     void this.#publish(batch, message, readings.length);
+  }
+
+  /** The batch message, or the codec's error for input it cannot represent. */
+  #encode(readings: Reading[], alerts: AlertEvent[]): BatchMessage | Error {
+    try {
+      return buildBatchMessage(this.#deps.gatewayId, this.#deps.clock.nowMs(), readings, alerts);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
   }
 
   async #publish(batch: InFlight, message: BatchMessage, readings: number) {
