@@ -3,6 +3,7 @@ export * from './codec/index.ts';
 export * from './config.ts';
 export * from './contracts.ts';
 export * from './errors.ts';
+export * from './gateway-health.ts';
 export * from './ids.ts';
 export * from './metrics.ts';
 export * from './rules/index.ts';

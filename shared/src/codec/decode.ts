@@ -11,6 +11,7 @@
 import { Decoder, type Options } from 'cbor-x';
 import type { AlertEvent, Reading } from '../contracts.ts';
 import { EdgeflowError, type ErrorCode, ErrorCodes } from '../errors.ts';
+import { pickGatewayHealth } from '../gateway-health.ts';
 import { isDeviceId, isGatewayId, isMetricName, isSequence } from '../ids.ts';
 import { MAX_DECIMALS } from '../metrics.ts';
 import { alertEventChecker } from '../validation.ts';
@@ -189,7 +190,14 @@ function decodeUnguarded(bytes: Uint8Array, limits: DecodeLimits): TelemetryBatc
     fail(ErrorCodes.CODEC_OVERSIZE, `declares ${n} readings, more than the columns can hold`);
   }
   const readings = decodeColumns(header, createdAtMs, devices, metrics, s, t, q, ints, floats);
-  return { gatewayId: header.gatewayId, createdAtMs, readings, alerts };
+  const batch: TelemetryBatch = { gatewayId: header.gatewayId, createdAtMs, readings, alerts };
+  const rawHealth = field(env, KEY.health);
+  if (rawHealth !== undefined) {
+    const health = pickGatewayHealth(rawHealth);
+    if (health === undefined) batch.healthRejected = true;
+    else batch.health = health;
+  }
+  return batch;
 }
 
 function decodeColumns(

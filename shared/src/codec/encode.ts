@@ -213,6 +213,7 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
     [KEY.ints]: iw.toBytes(),
     [KEY.floats]: x.toBytes(),
     [KEY.alerts]: alerts,
+    ...(batch.health === undefined ? {} : { [KEY.health]: batch.health }),
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Telemetry batch wire format, version 1.0. One CBOR map (the envelope) per batch:
+ * Telemetry batch wire format, version 1.1. One CBOR map (the envelope) per batch:
  *
  * | key | value                                                                         |
  * |-----|-------------------------------------------------------------------------------|
@@ -17,6 +17,7 @@
  * | i   | integer value column (bytes)                                                  |
  * | x   | float64 value column (bytes, little endian)                                   |
  * | a   | alerts: array of AlertEvent maps                                              |
+ * | h   | (1.1) the gateway's health map (gateway-health.ts); optional                  |
  *
  * Readings are grouped into series (deviceId, metric); within a series they are ordered by
  * seq, and series are ordered by their first seq (so successive series starts are close in
@@ -37,7 +38,8 @@
 import { EdgeflowError, type ErrorCode } from '../errors.ts';
 
 export const BATCH_MAJOR = 1;
-export const BATCH_MINOR = 0;
+/** 1: adds `h`, the gateway's health (a 1.0 decoder ignores it, as minors allow). */
+export const BATCH_MINOR = 1;
 
 export const KEY = {
   major: 'V',
@@ -55,6 +57,7 @@ export const KEY = {
   ints: 'i',
   floats: 'x',
   alerts: 'a',
+  health: 'h',
 } as const;
 
 /** Resolution code in the series column: 0 is the float column, 1 + d is decimals d. */

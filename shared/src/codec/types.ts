@@ -1,4 +1,5 @@
 import type { AlertEvent, Reading } from '../contracts.ts';
+import type { GatewayHealth } from '../gateway-health.ts';
 
 export interface TelemetryBatch {
   /** GATEWAY_ID grammar. */
@@ -12,6 +13,13 @@ export interface TelemetryBatch {
   readings: Reading[];
   /** Edge rule transitions carried to the cloud (usually 0..few). */
   alerts: AlertEvent[];
+  /**
+   * The gateway's state when it built the batch (format 1.1). Absent in 1.0 batches, and
+   * when a batch carries a health map that does not validate: health is advisory, so a bad
+   * one costs the snapshot, never the readings (`healthRejected` says so).
+   */
+  health?: GatewayHealth;
+  healthRejected?: true;
 }
 
 export interface EncodeOptions {

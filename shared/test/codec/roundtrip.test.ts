@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BATCH_MINOR } from '../../src/codec/format.ts';
 import { decodeBatch, encodeBatch, peekBatchHeader } from '../../src/codec/index.ts';
 import { alertEventChecker, readingChecker } from '../../src/validation.ts';
 import { batchCaseArb, decimalsFrom, expectedReadings } from './arbitraries.ts';
@@ -45,7 +46,7 @@ describe('telemetry batch codec round trip', () => {
         const seqs = c.batch.readings.map((r) => r.seq);
         expect(header).toEqual({
           major: 1,
-          minor: 0,
+          minor: BATCH_MINOR,
           gatewayId: c.batch.gatewayId,
           readingCount: seqs.length,
           firstSeq: seqs.length === 0 ? 0 : Math.min(...seqs),
