@@ -11,7 +11,11 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadGatewayConfig } from './config.ts';
 import { createPubSubPublisher, startForwarder } from './forwarder/index.ts';
 import { type RunningGateway, startGateway } from './gateway.ts';
+import { HealthReporter } from './ops/health-report.ts';
 import { openOutbox } from './outbox/index.ts';
+
+/** How stale the health carried in batches may be. */
+const HEALTH_REFRESH_MS = 5000;
 
 export interface StartedProcess {
   readonly gateway: RunningGateway;
@@ -29,6 +33,17 @@ export async function startProcess(configPath: string, env: NodeJS.ProcessEnv): 
 
   const outbox = await openOutbox(config.outbox, { clock, logger, registry });
   const publisher = createPubSubPublisher(config.forwarder, logger);
+  // Bound late: the broker side that counts clients starts after the forwarder.
+  let gateway: RunningGateway | undefined;
+  const health = new HealthReporter({
+    clock,
+    registry,
+    startedAtMs: clock.nowMs(),
+    outbox: () => outbox.stats(),
+    clientsConnected: () => gateway?.broker.aedes.connectedClients ?? 0,
+    rulesVersion: () => null,
+  });
+  health.start(HEALTH_REFRESH_MS);
   const forwarder = startForwarder(config.forwarder, {
     outbox,
     publisher,
@@ -36,9 +51,9 @@ export async function startProcess(configPath: string, env: NodeJS.ProcessEnv): 
     clock,
     logger,
     registry,
+    health: () => health.current(),
   });
 
-  let gateway: RunningGateway;
   try {
     gateway = await startGateway(config, {
       outbox,
@@ -47,19 +62,22 @@ export async function startProcess(configPath: string, env: NodeJS.ProcessEnv): 
       registry,
     });
   } catch (err) {
+    health.stop();
     await forwarder.stop();
     await outbox.close();
     throw err;
   }
 
+  const running = gateway;
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason }, 'gateway stopping');
-      await gateway.stop();
+      await running.stop();
       // The uplink may be down or misconfigured: what the forwarder could not send stays in
       // the outbox for the next start, so its failure must not skip the outbox flush.
       await forwarder.stop().catch((err: unknown) => logger.warn({ err }, 'forwarder stop failed'));
+      health.stop();
       await outbox.close();
       await publisher.close?.().catch((err: unknown) => logger.warn({ err }, 'publisher close failed'));
       logger.info({ reason }, 'gateway stopped');
@@ -68,10 +86,10 @@ export async function startProcess(configPath: string, env: NodeJS.ProcessEnv): 
   };
 
   logger.info(
-    { mqtt: gateway.mqtt, mqtts: gateway.mqtts, http: gateway.http, outboxDir: config.outbox.dir },
+    { mqtt: running.mqtt, mqtts: running.mqtts, http: running.http, outboxDir: config.outbox.dir },
     'gateway started',
   );
-  return { gateway, logger, shutdown };
+  return { gateway: running, logger, shutdown };
 }
 
 /** What the CLI runs: start, print the readiness line, exit 0 after a clean SIGTERM/SIGINT. */

@@ -265,7 +265,13 @@ class ForwardLoop {
   /** The batch message, or the codec's error for input it cannot represent. */
   #encode(readings: Reading[], alerts: AlertEvent[]): BatchMessage | Error {
     try {
-      return buildBatchMessage(this.#deps.gatewayId, this.#deps.clock.nowMs(), readings, alerts);
+      return buildBatchMessage(
+        this.#deps.gatewayId,
+        this.#deps.clock.nowMs(),
+        readings,
+        alerts,
+        this.#deps.health?.(),
+      );
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }

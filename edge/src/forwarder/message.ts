@@ -1,6 +1,14 @@
 /** One Pub/Sub message per batch: the shared codec's bytes plus routing/trace attributes. */
 import { randomBytes } from 'node:crypto';
-import { type AlertEvent, encodeBatch, type Reading, TelemetryAttributes } from '@edgeflow/shared';
+import {
+  type AlertEvent,
+  BATCH_MAJOR,
+  BATCH_MINOR,
+  encodeBatch,
+  type GatewayHealth,
+  type Reading,
+  TelemetryAttributes,
+} from '@edgeflow/shared';
 
 export interface BatchMessage {
   readonly data: Uint8Array;
@@ -18,11 +26,16 @@ export function buildBatchMessage(
   createdAtMs: number,
   readings: Reading[],
   alerts: AlertEvent[],
+  health?: GatewayHealth,
 ): BatchMessage {
-  const data = encodeBatch({ gatewayId, createdAtMs, readings, alerts });
+  const data = encodeBatch(
+    health === undefined
+      ? { gatewayId, createdAtMs, readings, alerts }
+      : { gatewayId, createdAtMs, readings, alerts, health },
+  );
   const attributes: Record<string, string> = {
     schema: TelemetryAttributes.schema,
-    schemaVersion: '1.0',
+    schemaVersion: `${BATCH_MAJOR}.${BATCH_MINOR}`,
     encoding: TelemetryAttributes.encoding,
     gatewayId,
     count: String(readings.length),

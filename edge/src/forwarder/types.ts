@@ -1,4 +1,4 @@
-import type { Clock } from '@edgeflow/shared';
+import type { Clock, GatewayHealth } from '@edgeflow/shared';
 import type pino from 'pino';
 import type prom from 'prom-client';
 import type { DurableOutbox } from '../outbox/types.ts';
@@ -20,6 +20,8 @@ export interface ForwarderDeps {
   readonly registry: prom.Registry;
   /** Uniform [0, 1) for backoff jitter; injectable so tests are deterministic. */
   readonly random?: () => number;
+  /** The gateway's health, carried in every batch (ops/health-report.ts); none when absent. */
+  readonly health?: () => GatewayHealth | undefined;
 }
 
 export interface ForwarderStatus {

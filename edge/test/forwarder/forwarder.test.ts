@@ -134,7 +134,7 @@ describe('batching', () => {
     expect(call?.batch.readings).toEqual(sent);
     expect(call?.attributes).toMatchObject({
       schema: 'edgeflow.telemetry',
-      schemaVersion: '1.0',
+      schemaVersion: '1.1',
       encoding: 'cbor',
       gatewayId: 'gw-test',
       firstSeq: '0',

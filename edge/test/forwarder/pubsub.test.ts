@@ -68,7 +68,7 @@ describe('forwarder against the Pub/Sub emulator', () => {
         const seqs = m.batch.readings.map((r) => r.seq);
         expect(m.attributes).toMatchObject({
           schema: 'edgeflow.telemetry',
-          schemaVersion: '1.0',
+          schemaVersion: '1.1',
           encoding: 'cbor',
           gatewayId: 'gw-emulator',
           firstSeq: String(seqs[0]),
