@@ -1,4 +1,4 @@
-import { gatewayHealthChecker } from '@edgeflow/shared';
+import { gatewayHealthChecker, type TelemetryBatch } from '@edgeflow/shared';
 import pino from 'pino';
 import prom from 'prom-client';
 import { Value } from 'typebox/value';
@@ -73,7 +73,7 @@ describe('gateway health report', () => {
     expect(publisher.calls.length).toBeGreaterThan(0);
     const call = publisher.calls[0];
     expect(call?.attributes.schemaVersion).toBe('1.1');
-    const decoded = call?.batch;
+    const decoded = call?.batch as TelemetryBatch;
     expect(decoded.health?.clientsConnected).toBe(5);
     expect(decoded.health?.outboxBytes).toBe(4096);
     expect(decoded.health?.reportedAtMs).toBe(2_000_000);
