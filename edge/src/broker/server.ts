@@ -161,7 +161,9 @@ export async function startBroker(
         onConnection,
       );
       // A failed handshake is a client problem: count and log it, never an error.
-      tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+      tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+        // With a listener here Node leaves the socket open (a handshake timeout included).
+        socket.destroy();
         metrics.tlsHandshakeFailures.inc();
         if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') metrics.limitHits.tls_handshake_timeout.inc();
         logger.debug({ err: err.message }, 'tls handshake failed');
