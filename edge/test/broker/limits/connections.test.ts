@@ -2,9 +2,7 @@ import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { freePort } from '@edgeflow/cloud/local';
-import { isEdgeflowError } from '@edgeflow/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gatewayConfigFrom } from '../../../src/config.ts';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.ts';
 import { openSocket, selfSignedCert, socketClosedWithin } from './support.ts';
 
@@ -91,25 +89,6 @@ describe('connection limits over real TCP', () => {
     const client = await gw.connect('dev-a', { rejectUnauthorized: false });
     await client.publishAsync('sensors/dev-a/temperature', '21.5', { qos: 1 });
     expect(gw.outbox.readings).toMatchObject([{ deviceId: 'dev-a', value: 21.5 }]);
-  });
-
-  it('refuses plaintext: false without tls at start-up', () => {
-    let error: unknown;
-    try {
-      gatewayConfigFrom({
-        gatewayId: 'test-gw',
-        registryFile: '/nonexistent',
-        mqtt: { plaintext: false },
-        outbox: { dir: '/tmp/x' },
-        forwarder: { projectId: 'p', topic: 't' },
-      });
-    } catch (err) {
-      error = err;
-    }
-    expect(isEdgeflowError(error)).toBe(true);
-    expect((error as { problems: Array<{ path: string }> }).problems.map((p) => p.path)).toContain(
-      '/mqtt/plaintext',
-    );
   });
 
   it('closes a TLS socket that does not complete its handshake within tlsHandshakeTimeoutMs, counted', async () => {
