@@ -247,8 +247,6 @@ try {
     );
   const gateway = await spawnGateway(configFile);
   cleanups.push(() => stop(gateway.proc));
-  const limitsOff = await spawnGateway(limitsOffConfigFile);
-  cleanups.push(() => stop(limitsOff.proc));
   const url = `mqtt://127.0.0.1:${gateway.port}`;
   const idle = memoryOf(gateway.proc.pid as number);
 
@@ -257,10 +255,6 @@ try {
     Array.from({ length: PUBLISHERS }, (_, i) => ({ deviceId: `bench-${String(i).padStart(2, '0')}` })),
   );
   const publishers = await connectPublishers(url, devices.slice(0, PUBLISHERS));
-  const limitsOffPublishers = await connectPublishers(
-    `mqtt://127.0.0.1:${limitsOff.port}`,
-    devices.slice(0, PUBLISHERS),
-  );
   const brokerOnlyPublishers = brokerOnly
     ? await connectPublishers(`mqtt://127.0.0.1:${brokerOnly.port}`, devices.slice(0, PUBLISHERS))
     : [];
@@ -332,7 +326,14 @@ try {
     await drained(30_000);
   }
 
-  // (2) Full speed, alternating rounds.
+  // (2) Full speed, alternating rounds. The limits-off gateway starts only now, so it does
+  // not share the machine with the steady phase above.
+  const limitsOff = await spawnGateway(limitsOffConfigFile);
+  cleanups.push(() => stop(limitsOff.proc));
+  const limitsOffPublishers = await connectPublishers(
+    `mqtt://127.0.0.1:${limitsOff.port}`,
+    devices.slice(0, PUBLISHERS),
+  );
   const warmUp = { perPublisher: Math.min(2000, PER_PUBLISHER), window: WINDOW, maxMs: MAX_MS };
   await runThroughput(rawPublishers, warmUp);
   if (brokerOnly) await runThroughput(brokerOnlyPublishers, warmUp);
