@@ -42,7 +42,7 @@ const gateway = await startGateway(config, {
   logger: pino({ level: 'warn' }),
   registry: new Registry(),
 });
-process.stdout.write(`ready ${gateway.mqtt.port}\n`);
+process.stdout.write(`ready ${gateway.mqtt?.port}\n`);
 process.on('SIGTERM', () => {
   gateway.stop().then(() => process.exit(0));
 });

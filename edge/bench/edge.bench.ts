@@ -5,6 +5,9 @@
  *   (b) the full gateway as deployed (the `npm run build:gateway` bundle with its V8 flags:
  *       auth, ingest, rules, durable outbox with grouped fsync, forwarder to the Pub/Sub
  *       emulator) in its own process
+ *   (b') the same gateway bundle with the broker limits off (packet-size guard not installed,
+ *       connection/subscription caps and timeouts at their library defaults or beyond), so
+ *       the cost of the limits is the difference of the two ratios within one run
  *   and, as a diagnostic, the broker side alone (broker-only.ts: same code, in-memory sink),
  *   which splits the gap between (a) and (b) into broker-side cost and durability/forwarding.
  *
@@ -20,7 +23,8 @@
  * BENCH_LATENCY_MS (8000), BENCH_RATE (10000), BENCH_ROUNDS (3), BENCH_GATEWAY_NODE_ARGS (extra
  * node flags for the gateway), BENCH_LINGER_MS (forwarder linger, 1000), BENCH_MAX_BATCH
  * (20000), BENCH_CHILD_LOG (file receiving the children's output), BENCH_DEBUG (heap spaces
- * and an smaps breakdown of the gateway after the steady phase).
+ * and an smaps breakdown of the gateway after the steady phase), BENCH_LIMITS_ONLY=1 (only the
+ * full-speed rounds of (a), (b) and (b'): the limits comparison, in a few minutes).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
@@ -33,6 +37,7 @@ import { DEFAULT_RULES, TOPOLOGY } from '@edgeflow/shared';
 import { PubSub } from '@google-cloud/pubsub';
 import { stringify } from 'yaml';
 import { buildGateway, GATEWAY_NODE_FLAGS } from '../scripts/build.ts';
+import { MQTT_MAX_PACKET_BYTES } from '../src/broker/limits/packet-guard.ts';
 import { generateSecret, hashSecret } from '../src/registry/secret.ts';
 import { writeRegistry } from '../src/registry/store.ts';
 import { closeAll, connectPublishers, runAlertLatency, runThroughput } from './load.ts';
@@ -44,6 +49,16 @@ const MAX_MS = Number(process.env.BENCH_MAX_MS ?? 30_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 8_000);
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const LIMITS_ONLY = process.env.BENCH_LIMITS_ONLY === '1';
+/** Every broker limit off: caps at the protocol maximum (no packet guard) or beyond any load. */
+const LIMITS_OFF = {
+  maxConnectPacketBytes: MQTT_MAX_PACKET_BYTES,
+  maxPacketBytes: MQTT_MAX_PACKET_BYTES,
+  connectTimeoutMs: 30_000, // aedes' default
+  maxConnections: 1_000_000_000,
+  maxSubscriptionsPerClient: 1_000_000_000,
+  tlsHandshakeTimeoutMs: 120_000, // Node's default
+};
 const PROJECT = 'demo-edgeflow';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -170,57 +185,67 @@ try {
   }
   const registryFile = join(dir, 'devices.json');
   await writeRegistry(registryFile, registry);
-  const configFile = join(dir, 'gateway.yaml');
-  const httpPort = await freePort();
-  await writeFile(
-    configFile,
-    stringify({
-      gatewayId: 'bench-gw',
-      logLevel: 'warn',
-      registryFile,
-      mqtt: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: httpPort },
-      rules: {
-        // The fleet defaults, with a zero-hold temperature rule so every flip is a transition.
-        defaults: {
-          ...DEFAULT_RULES,
-          temperature: [
-            {
-              id: 'bench-high',
-              kind: 'threshold',
-              severity: 'warning',
-              direction: 'above',
-              threshold: 30,
-              clearBand: 1,
-              raiseHoldMs: 0,
-              clearHoldMs: 0,
-            },
-          ],
-        },
-      },
-      outbox: { dir: join(dir, 'outbox') },
-      forwarder: {
-        projectId: PROJECT,
-        topic: TOPOLOGY.topics.telemetry.name,
-        lingerMs: Number(process.env.BENCH_LINGER_MS ?? 1000),
-        maxBatchReadings: Number(process.env.BENCH_MAX_BATCH ?? 20000),
-      },
-    }),
-  );
-  const brokerOnly = await spawnReady([here('./broker-only.ts'), registryFile], process.env, /ready (\d+)/);
-  cleanups.push(() => stop(brokerOnly.proc));
-  const gateway = await spawnReady(
-    [
-      ...GATEWAY_NODE_FLAGS,
-      // After the defaults, so a flag given here wins.
-      ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      buildGateway().entry,
-      '--config',
+  const writeConfig = async (name: string, httpPort: number, limits?: typeof LIMITS_OFF): Promise<string> => {
+    const configFile = join(dir, `${name}.yaml`);
+    await writeFile(
       configFile,
-    ],
-    { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host },
-    /gateway ready mqtt:\/\/[^:]+:(\d+)/,
-  );
+      stringify({
+        gatewayId: name,
+        logLevel: 'warn',
+        registryFile,
+        mqtt: { host: '127.0.0.1', port: 0, ...(limits ? { limits } : {}) },
+        http: { host: '127.0.0.1', port: httpPort },
+        rules: {
+          // The fleet defaults, with a zero-hold temperature rule so every flip is a transition.
+          defaults: {
+            ...DEFAULT_RULES,
+            temperature: [
+              {
+                id: 'bench-high',
+                kind: 'threshold',
+                severity: 'warning',
+                direction: 'above',
+                threshold: 30,
+                clearBand: 1,
+                raiseHoldMs: 0,
+                clearHoldMs: 0,
+              },
+            ],
+          },
+        },
+        outbox: { dir: join(dir, `${name}-outbox`) },
+        forwarder: {
+          projectId: PROJECT,
+          topic: TOPOLOGY.topics.telemetry.name,
+          lingerMs: Number(process.env.BENCH_LINGER_MS ?? 1000),
+          maxBatchReadings: Number(process.env.BENCH_MAX_BATCH ?? 20000),
+        },
+      }),
+    );
+    return configFile;
+  };
+  const httpPort = await freePort();
+  const configFile = await writeConfig('bench-gw', httpPort);
+  const limitsOffConfigFile = await writeConfig('bench-gw-nolimits', await freePort(), LIMITS_OFF);
+  const brokerOnly = LIMITS_ONLY
+    ? undefined
+    : await spawnReady([here('./broker-only.ts'), registryFile], process.env, /ready (\d+)/);
+  if (brokerOnly) cleanups.push(() => stop(brokerOnly.proc));
+  const entry = buildGateway().entry;
+  const spawnGateway = (config: string) =>
+    spawnReady(
+      [
+        ...GATEWAY_NODE_FLAGS,
+        // After the defaults, so a flag given here wins.
+        ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        entry,
+        '--config',
+        config,
+      ],
+      { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host },
+      /gateway ready mqtt:\/\/[^:]+:(\d+)/,
+    );
+  const gateway = await spawnGateway(configFile);
   cleanups.push(() => stop(gateway.proc));
   const url = `mqtt://127.0.0.1:${gateway.port}`;
   const idle = memoryOf(gateway.proc.pid as number);
@@ -230,10 +255,9 @@ try {
     Array.from({ length: PUBLISHERS }, (_, i) => ({ deviceId: `bench-${String(i).padStart(2, '0')}` })),
   );
   const publishers = await connectPublishers(url, devices.slice(0, PUBLISHERS));
-  const brokerOnlyPublishers = await connectPublishers(
-    `mqtt://127.0.0.1:${brokerOnly.port}`,
-    devices.slice(0, PUBLISHERS),
-  );
+  const brokerOnlyPublishers = brokerOnly
+    ? await connectPublishers(`mqtt://127.0.0.1:${brokerOnly.port}`, devices.slice(0, PUBLISHERS))
+    : [];
   let acceptedByGateway = 0;
   /** Waits (bounded) until Pub/Sub has everything the gateway acknowledged, so a drain never overlaps the next run. */
   const drained = async (timeoutMs: number): Promise<number> => {
@@ -243,100 +267,143 @@ try {
     }
     return performance.now() - started;
   };
-  // (1) Steady 10k readings/s on the fresh gateway: alert latency, and RSS sampled throughout.
-  // This runs first so its RSS is the steady-state figure, not the high-water mark the
-  // full-speed rounds below leave behind (V8 keeps a grown heap); that one is printed too.
-  // The alert probe (its own process): one device crossing the threshold 100 times a second,
-  // one panel timing the alerts; the 10 publishers here make up the rest of the 10k/s.
-  const probe = {
-    url,
-    device: devices.find((d) => d.deviceId === 'bench-probe') as (typeof devices)[number],
-    panel: devices.find((d) => d.deviceId === 'bench-panel') as (typeof devices)[number],
-  };
-  const paced = { ratePerSecond: RATE, window: WINDOW, alertsPerSecond: 100 };
-  // JIT warm-up at the same rate; its figures are discarded.
-  acceptedByGateway += (await runAlertLatency(publishers, probe, { ...paced, durationMs: 2000 })).sent;
-  let steadyRssMb = 0;
-  const sampler = setInterval(() => {
-    steadyRssMb = Math.max(steadyRssMb, memoryOf(gateway.proc.pid as number).rssMb);
-  }, 100);
-  const latency = await runAlertLatency(publishers, probe, { ...paced, durationMs: LATENCY_MS });
-  clearInterval(sampler);
-  if (process.env.BENCH_DEBUG) {
-    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-    for (const line of text.split('\n').filter((l) => /^nodejs_(heap|external)/.test(l)))
-      log(`  debug ${line.replace(/ (\d+)$/, (_, v) => ` ${(Number(v) / 2 ** 20).toFixed(1)} MiB`)}`);
-    log(
-      `  debug ${readFileSync(`/proc/${gateway.proc.pid}/status`, 'utf8')
-        .match(/^(VmRSS|RssAnon|RssFile|RssShmem).*$/gm)
-        ?.join(' | ')}`,
-    );
-    // Anonymous RSS by mapping kind: brk heap (malloc), large reservations (glibc arenas,
-    // V8 code range / cage), and the rest (mostly V8 heap pages, thread stacks).
-    const kinds = new Map<string, number>();
-    let kind = '';
-    for (const line of readFileSync(`/proc/${gateway.proc.pid}/smaps`, 'utf8').split('\n')) {
-      const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-      if (head) {
-        const sizeMb =
-          (Number.parseInt(head[2] as string, 16) - Number.parseInt(head[1] as string, 16)) / 2 ** 20;
-        const name = head[3] ?? '';
-        kind = name.startsWith('/')
-          ? 'file'
-          : name || (sizeMb >= 60 ? 'anon in >= 60 MB mappings' : 'anon in small mappings');
+  if (!LIMITS_ONLY) {
+    // (1) Steady 10k readings/s on the fresh gateway: alert latency, and RSS sampled throughout.
+    // This runs first so its RSS is the steady-state figure, not the high-water mark the
+    // full-speed rounds below leave behind (V8 keeps a grown heap); that one is printed too.
+    // The alert probe (its own process): one device crossing the threshold 100 times a second,
+    // one panel timing the alerts; the 10 publishers here make up the rest of the 10k/s.
+    const probe = {
+      url,
+      device: devices.find((d) => d.deviceId === 'bench-probe') as (typeof devices)[number],
+      panel: devices.find((d) => d.deviceId === 'bench-panel') as (typeof devices)[number],
+    };
+    const paced = { ratePerSecond: RATE, window: WINDOW, alertsPerSecond: 100 };
+    // JIT warm-up at the same rate; its figures are discarded.
+    acceptedByGateway += (await runAlertLatency(publishers, probe, { ...paced, durationMs: 2000 })).sent;
+    let steadyRssMb = 0;
+    const sampler = setInterval(() => {
+      steadyRssMb = Math.max(steadyRssMb, memoryOf(gateway.proc.pid as number).rssMb);
+    }, 100);
+    const latency = await runAlertLatency(publishers, probe, { ...paced, durationMs: LATENCY_MS });
+    clearInterval(sampler);
+    if (process.env.BENCH_DEBUG) {
+      const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      for (const line of text.split('\n').filter((l) => /^nodejs_(heap|external)/.test(l)))
+        log(`  debug ${line.replace(/ (\d+)$/, (_, v) => ` ${(Number(v) / 2 ** 20).toFixed(1)} MiB`)}`);
+      log(
+        `  debug ${readFileSync(`/proc/${gateway.proc.pid}/status`, 'utf8')
+          .match(/^(VmRSS|RssAnon|RssFile|RssShmem).*$/gm)
+          ?.join(' | ')}`,
+      );
+      // Anonymous RSS by mapping kind: brk heap (malloc), large reservations (glibc arenas,
+      // V8 code range / cage), and the rest (mostly V8 heap pages, thread stacks).
+      const kinds = new Map<string, number>();
+      let kind = '';
+      for (const line of readFileSync(`/proc/${gateway.proc.pid}/smaps`, 'utf8').split('\n')) {
+        const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+        if (head) {
+          const sizeMb =
+            (Number.parseInt(head[2] as string, 16) - Number.parseInt(head[1] as string, 16)) / 2 ** 20;
+          const name = head[3] ?? '';
+          kind = name.startsWith('/')
+            ? 'file'
+            : name || (sizeMb >= 60 ? 'anon in >= 60 MB mappings' : 'anon in small mappings');
+        }
+        const rss = /^Rss:\s+(\d+) kB/.exec(line);
+        if (rss) kinds.set(kind, (kinds.get(kind) ?? 0) + Number(rss[1]) / 1024);
       }
-      const rss = /^Rss:\s+(\d+) kB/.exec(line);
-      if (rss) kinds.set(kind, (kinds.get(kind) ?? 0) + Number(rss[1]) / 1024);
+      log(`  debug smaps ${[...kinds].map(([k, v]) => `${k} ${v.toFixed(1)} MB`).join(' | ')}`);
     }
-    log(`  debug smaps ${[...kinds].map(([k, v]) => `${k} ${v.toFixed(1)} MB`).join(' | ')}`);
+    acceptedByGateway += latency.sent;
+    log(
+      `    alert latency       p50 ${latency.p50Ms.toFixed(2)} ms  p99 ${latency.p99Ms.toFixed(2)} ms  max ${latency.maxMs.toFixed(2)} ms   target p99 <= 5 ms` +
+        `  (${latency.alerts} alerts, ${latency.achievedPerSecond.toFixed(0)} readings/s offered, window-full ticks ${latency.behind})`,
+    );
+    log(
+      `    gateway RSS         ${steadyRssMb.toFixed(1)} MB max at 10k/s (idle ${idle.rssMb.toFixed(1)} MB)   target <= 120 MB`,
+    );
+    await drained(30_000);
   }
-  acceptedByGateway += latency.sent;
-  log(
-    `    alert latency       p50 ${latency.p50Ms.toFixed(2)} ms  p99 ${latency.p99Ms.toFixed(2)} ms  max ${latency.maxMs.toFixed(2)} ms   target p99 <= 5 ms` +
-      `  (${latency.alerts} alerts, ${latency.achievedPerSecond.toFixed(0)} readings/s offered, window-full ticks ${latency.behind})`,
-  );
-  log(
-    `    gateway RSS         ${steadyRssMb.toFixed(1)} MB max at 10k/s (idle ${idle.rssMb.toFixed(1)} MB)   target <= 120 MB`,
-  );
-  await drained(30_000);
 
-  // (2) Full speed, alternating rounds.
+  // (2) Full speed, alternating rounds. The limits-off gateway starts only now, so it does
+  // not share the machine with the steady phase above.
+  const limitsOff = await spawnGateway(limitsOffConfigFile);
+  cleanups.push(() => stop(limitsOff.proc));
+  const limitsOffPublishers = await connectPublishers(
+    `mqtt://127.0.0.1:${limitsOff.port}`,
+    devices.slice(0, PUBLISHERS),
+  );
   const warmUp = { perPublisher: Math.min(2000, PER_PUBLISHER), window: WINDOW, maxMs: MAX_MS };
   await runThroughput(rawPublishers, warmUp);
-  await runThroughput(brokerOnlyPublishers, warmUp);
+  if (brokerOnly) await runThroughput(brokerOnlyPublishers, warmUp);
   acceptedByGateway += (await runThroughput(publishers, warmUp)).messages;
+  acceptedByGateway += (await runThroughput(limitsOffPublishers, warmUp)).messages;
   await drained(30_000);
 
   const ratios: number[] = [];
   const rawRates: number[] = [];
   const brokerOnlyRates: number[] = [];
   const gwRates: number[] = [];
+  const offRatios: number[] = [];
+  const ratioDrops: number[] = [];
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const load = { perPublisher: PER_PUBLISHER, window: WINDOW, maxMs: MAX_MS };
     const a = await withCpu(raw.proc.pid as number, () => runThroughput(rawPublishers, load));
-    const c = await runThroughput(brokerOnlyPublishers, load);
-    brokerOnlyRates.push(c.perSecond);
-    const b = await withCpu(gateway.proc.pid as number, () => runThroughput(publishers, load));
-    acceptedByGateway += b.messages;
+    const c = brokerOnly ? await runThroughput(brokerOnlyPublishers, load) : undefined;
+    if (c) brokerOnlyRates.push(c.perSecond);
+    // Limits on and off in alternating order, so neither always runs on the warmer machine.
+    const runOn = () => withCpu(gateway.proc.pid as number, () => runThroughput(publishers, load));
+    const runOff = () =>
+      withCpu(limitsOff.proc.pid as number, () => runThroughput(limitsOffPublishers, load));
+    let b: Awaited<ReturnType<typeof runOn>>;
+    let d: Awaited<ReturnType<typeof runOff>>;
+    if (round % 2 === 1) {
+      b = await runOn();
+      d = await runOff();
+    } else {
+      d = await runOff();
+      b = await runOn();
+    }
+    acceptedByGateway += b.messages + d.messages;
     const drainMs = await drained(30_000);
     rawRates.push(a.perSecond);
     gwRates.push(b.perSecond);
     ratios.push(b.perSecond / a.perSecond);
+    offRatios.push(d.perSecond / a.perSecond);
+    ratioDrops.push((d.perSecond - b.perSecond) / a.perSecond);
+    cpuOn.push(b.cpuUsPerMessage);
+    cpuOff.push(d.cpuUsPerMessage);
+    const brokerSide = c
+      ? `broker side only ${c.perSecond.toFixed(0).padStart(6)}/s, ${(c.perSecond / a.perSecond).toFixed(2)}; `
+      : '';
     log(
-      `round ${round}: (a) raw aedes ${a.perSecond.toFixed(0).padStart(6)}/s   (b) gateway ${b.perSecond.toFixed(0).padStart(6)}/s   ratio ${(b.perSecond / a.perSecond).toFixed(2)}   [broker side only ${c.perSecond.toFixed(0).padStart(6)}/s, ${(c.perSecond / a.perSecond).toFixed(2)}; CPU µs/reading raw ${a.cpuUsPerMessage.toFixed(1)}, gateway ${b.cpuUsPerMessage.toFixed(1)}]   (forwarded ${(drainMs / 1000).toFixed(1)} s after)`,
+      `round ${round}: (a) raw aedes ${a.perSecond.toFixed(0).padStart(6)}/s   (b) gateway ${b.perSecond.toFixed(0).padStart(6)}/s   ratio ${(b.perSecond / a.perSecond).toFixed(2)}   (b') limits off ${d.perSecond.toFixed(0).padStart(6)}/s   ratio ${(d.perSecond / a.perSecond).toFixed(2)}   [${brokerSide}CPU µs/reading raw ${a.cpuUsPerMessage.toFixed(1)}, gateway ${b.cpuUsPerMessage.toFixed(1)}, limits off ${d.cpuUsPerMessage.toFixed(1)}]   (forwarded ${(drainMs / 1000).toFixed(1)} s after)`,
     );
   }
   await closeAll(rawPublishers);
   await closeAll(brokerOnlyPublishers);
+  await closeAll(limitsOffPublishers);
   await stop(raw.proc);
-  await stop(brokerOnly.proc);
+  if (brokerOnly) await stop(brokerOnly.proc);
+  await stop(limitsOff.proc);
   const afterThroughput = memoryOf(gateway.proc.pid as number);
   log(`(a) raw aedes        median ${median(rawRates).toFixed(0).padStart(7)} readings/s`);
   log(`(b) gateway          median ${median(gwRates).toFixed(0).padStart(7)} readings/s`);
   log(`    ratio (b)/(a)    median ${median(ratios).toFixed(2)} of ${ROUNDS} rounds   target >= 0.80`);
   log(
-    `    diagnostic: broker side only (auth, ACL, ingest, rules; in-memory sink, no disk, no forwarding) median ${median(brokerOnlyRates).toFixed(0)} readings/s, ${(median(brokerOnlyRates) / median(rawRates)).toFixed(2)} of raw`,
+    `    limits: ratio with limits on ${median(ratios).toFixed(3)}, off ${median(offRatios).toFixed(3)}; drop (off - on) median ${median(ratioDrops).toFixed(3)} (per round ${ratioDrops.map((r) => r.toFixed(3)).join(' ')})   target <= 0.05` +
+      `; CPU µs/reading on ${median(cpuOn).toFixed(1)}, off ${median(cpuOff).toFixed(1)} (${(((median(cpuOn) - median(cpuOff)) / median(cpuOff)) * 100).toFixed(1)}%); load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
+  if (brokerOnly) {
+    log(
+      `    diagnostic: broker side only (auth, ACL, ingest, rules; in-memory sink, no disk, no forwarding) median ${median(brokerOnlyRates).toFixed(0)} readings/s, ${(median(brokerOnlyRates) / median(rawRates)).toFixed(2)} of raw`,
+    );
+  }
   log(
     `    gateway RSS after the full-speed rounds ${afterThroughput.rssMb.toFixed(1)} MB (peak ${afterThroughput.peakMb.toFixed(1)} MB)`,
   );

@@ -19,6 +19,7 @@ import {
 } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 import { parse as parseYaml } from 'yaml';
+import { MQTT_MAX_PACKET_BYTES } from './broker/limits/packet-guard.ts';
 import { ForwarderConfigSchema } from './forwarder/config.ts';
 import { OutboxConfigSchema } from './outbox/config.ts';
 import { CredentialSchema } from './registry/store.ts';
@@ -61,6 +62,26 @@ export const GatewayConfigSchema = Type.Object(
         maxConcurrentAuth: Type.Integer({ minimum: 1, default: 4 }),
         /** CONNECTs queued for a verification; beyond this they get "server unavailable". */
         maxQueuedAuth: Type.Integer({ minimum: 0, default: 20_000 }),
+        /** false: TLS only (needs `tls`), no plaintext listener. */
+        plaintext: Type.Boolean({ default: true }),
+        /** Connection and packet limits; see broker/limits/ and gateway.example.yaml. */
+        limits: Type.Object(
+          {
+            maxConnectPacketBytes: Type.Integer({
+              minimum: 64,
+              maximum: MQTT_MAX_PACKET_BYTES,
+              default: 4096,
+            }),
+            /** Default: ingest.maxPayloadBytes + topic and header allowance (derivedMaxPacketBytes). */
+            maxPacketBytes: Type.Optional(Type.Integer({ minimum: 64, maximum: MQTT_MAX_PACKET_BYTES })),
+            connectTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+            /** Per listener. */
+            maxConnections: Type.Integer({ minimum: 1, default: 10_000 }),
+            maxSubscriptionsPerClient: Type.Integer({ minimum: 1, default: 100 }),
+            tlsHandshakeTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -120,8 +141,23 @@ export function gatewayConfigFrom(
   for (const [device, set] of Object.entries(config.rules.devices)) {
     collectRuleProblems(set, `/rules/devices/${device}`, problems);
   }
-  if (config.mqtt.tls && config.mqtt.tls.port === config.mqtt.port && config.mqtt.port !== 0) {
+  if (
+    config.mqtt.plaintext &&
+    config.mqtt.tls &&
+    config.mqtt.tls.port === config.mqtt.port &&
+    config.mqtt.port !== 0
+  ) {
     problems.push({ path: '/mqtt/tls/port', message: 'must differ from /mqtt/port' });
+  }
+  if (!config.mqtt.plaintext && !config.mqtt.tls) {
+    problems.push({ path: '/mqtt/plaintext', message: 'may be false only with /mqtt/tls configured' });
+  }
+  const { maxPacketBytes } = config.mqtt.limits;
+  if (maxPacketBytes !== undefined && maxPacketBytes < config.ingest.maxPayloadBytes) {
+    problems.push({
+      path: '/mqtt/limits/maxPacketBytes',
+      message: 'must be at least /ingest/maxPayloadBytes (plus the topic)',
+    });
   }
   if (problems.length > 0) {
     const where = source ? ` (${source})` : '';

@@ -15,6 +15,14 @@ export const EdgeErrorCodes = {
   SLOW_CLIENT: 'EDGEFLOW_EDGE_SLOW_CLIENT',
   /** A file named in the config (TLS cert/key, registry) could not be read. */
   FILE_UNREADABLE: 'EDGEFLOW_EDGE_FILE_UNREADABLE',
+  /** An MQTT packet declared a size over the broker's limit; its client was disconnected. */
+  PACKET_TOO_LARGE: 'EDGEFLOW_EDGE_PACKET_TOO_LARGE',
+  /** A SUBSCRIBE went past the per-client subscription cap (SUBACK 0x80). */
+  TOO_MANY_SUBSCRIPTIONS: 'EDGEFLOW_EDGE_TOO_MANY_SUBSCRIPTIONS',
+  /** aedes or mqtt-packet changed shape: a limit that relies on them cannot be enforced. */
+  UNSUPPORTED_LIBRARY: 'EDGEFLOW_EDGE_UNSUPPORTED_LIBRARY',
+  /** The aedes broker instance itself emitted an error (logged and counted, not fatal). */
+  BROKER_ERROR: 'EDGEFLOW_EDGE_BROKER_ERROR',
 } as const;
 
 export type EdgeErrorCode = (typeof EdgeErrorCodes)[keyof typeof EdgeErrorCodes];

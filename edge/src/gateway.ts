@@ -9,6 +9,7 @@ import type { Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createBrokerHooks, identityOf } from './broker/hooks.ts';
+import { derivedMaxPacketBytes } from './broker/limits/packet-guard.ts';
 import { type RunningBroker, startBroker } from './broker/server.ts';
 import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
 import { Ingest } from './ingest/ingest.ts';
@@ -39,7 +40,8 @@ export interface GatewayPorts {
 }
 
 export interface RunningGateway {
-  readonly mqtt: AddressInfo;
+  /** Undefined when the plaintext listener is off (`mqtt.plaintext: false`). */
+  readonly mqtt: AddressInfo | undefined;
   readonly mqtts: AddressInfo | undefined;
   readonly http: AddressInfo;
   readonly broker: RunningBroker;
@@ -146,12 +148,18 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
   broker = await startBroker(
     {
       host: config.mqtt.host,
-      port: config.mqtt.port,
+      port: config.mqtt.plaintext ? config.mqtt.port : undefined,
       tls: config.mqtt.tls,
       drainTimeoutMs: config.mqtt.slowClient.undrainedTimeoutMs * 2,
+      limits: {
+        ...config.mqtt.limits,
+        maxPacketBytes:
+          config.mqtt.limits.maxPacketBytes ?? derivedMaxPacketBytes(config.ingest.maxPayloadBytes),
+      },
     },
     hooks,
     logger,
+    metrics,
   );
   const running = broker;
 

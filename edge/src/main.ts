@@ -5,6 +5,7 @@
  * is the reverse: stop accepting and disconnect clients, stop the forwarder (it flushes what
  * it can), close the outbox (flush + fsync), exit 0.
  */
+import type { AddressInfo } from 'node:net';
 import { systemClock } from '@edgeflow/shared';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -95,9 +96,11 @@ export async function startProcess(configPath: string, env: NodeJS.ProcessEnv): 
 /** What the CLI runs: start, print the readiness line, exit 0 after a clean SIGTERM/SIGINT. */
 export async function runGateway(configPath: string): Promise<void> {
   const started = await startProcess(configPath, process.env);
-  const { mqtt } = started.gateway;
-  const host = mqtt.family === 'IPv6' ? `[${mqtt.address}]` : mqtt.address;
-  process.stdout.write(`gateway ready mqtt://${host}:${mqtt.port}\n`);
+  const { mqtt, mqtts } = started.gateway;
+  // TLS only: the TLS listener is the one to report.
+  const [scheme, address] = mqtt ? ['mqtt', mqtt] : ['mqtts', mqtts as AddressInfo];
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  process.stdout.write(`gateway ready ${scheme}://${host}:${address.port}\n`);
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) {

@@ -9,6 +9,17 @@ import { REJECT_REASONS, type RejectReason } from '../ingest/parse.ts';
 export const AUTH_REFUSAL_REASONS = ['anonymous', 'unknown_user', 'bad_password', 'overloaded'] as const;
 export type AuthRefusalReason = (typeof AUTH_REFUSAL_REASONS)[number];
 
+/** Broker limits that refuse or disconnect a client (broker/limits/, broker/server.ts). */
+export const LIMIT_KINDS = [
+  'packet_size_pre_connect',
+  'packet_size',
+  'connect_timeout',
+  'max_connections',
+  'subscriptions',
+  'tls_handshake_timeout',
+] as const;
+export type LimitKind = (typeof LIMIT_KINDS)[number];
+
 export interface BrokerMetrics {
   readonly readingsAccepted: Counter;
   /** Children pre-bound per reason: the hot path does no label lookup. */
@@ -19,6 +30,10 @@ export interface BrokerMetrics {
   readonly subscriberMessagesDropped: Counter;
   readonly alerts: Counter<'kind'>;
   readonly durabilityFailures: Counter;
+  /** Children pre-bound per limit. */
+  readonly limitHits: Readonly<Record<LimitKind, { inc(n?: number): void }>>;
+  readonly tlsHandshakeFailures: Counter;
+  readonly brokerErrors: Counter;
 }
 
 export function createBrokerMetrics(registry: Registry, connectedClients: () => number): BrokerMetrics {
@@ -65,6 +80,17 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
       this.set(connectedClients());
     },
   });
+  const limitHits = new Counter({
+    name: 'edgeflow_gateway_limit_hits_total',
+    help: 'Connections closed or requests refused by a broker limit, by limit.',
+    labelNames: ['limit'],
+    registers,
+  });
+  const hitsByLimit = {} as Record<LimitKind, { inc(n?: number): void }>;
+  for (const limit of LIMIT_KINDS) {
+    hitsByLimit[limit] = limitHits.labels(limit);
+    hitsByLimit[limit].inc(0);
+  }
   return {
     readingsAccepted: new Counter({
       name: 'edgeflow_gateway_readings_accepted_total',
@@ -88,6 +114,17 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
     durabilityFailures: new Counter({
       name: 'edgeflow_gateway_durability_failures_total',
       help: 'Outbox appends that failed; the publishing client is disconnected without an ack.',
+      registers,
+    }),
+    limitHits: hitsByLimit,
+    tlsHandshakeFailures: new Counter({
+      name: 'edgeflow_gateway_tls_handshake_failures_total',
+      help: 'TLS handshakes that failed or timed out (timeouts are also in limit_hits_total).',
+      registers,
+    }),
+    brokerErrors: new Counter({
+      name: 'edgeflow_gateway_broker_errors_total',
+      help: 'Errors emitted by the aedes broker instance itself (logged; the gateway keeps running).',
       registers,
     }),
   };

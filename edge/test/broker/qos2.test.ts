@@ -45,7 +45,7 @@ describe('QoS 2', () => {
   it('a DUP retransmission of a stored PUBLISH is acknowledged again but appended once', async () => {
     gw = await startTestGateway();
     const received: Buffer[] = [];
-    socket = connect(gw.gateway.mqtt.port, '127.0.0.1');
+    socket = connect(gw.gateway.mqtt?.port ?? 0, '127.0.0.1');
     socket.on('data', (d) => received.push(d));
     const seen = async (bytes: number[], timeoutMs = 3000) => {
       const want = Buffer.from(bytes);

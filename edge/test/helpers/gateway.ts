@@ -79,7 +79,10 @@ export async function startTestGateway(
     logger: pino({ level: 'silent' }),
     registry,
   });
-  const url = `mqtt://127.0.0.1:${gateway.mqtt.port}`;
+  // TLS only (`mqtt.plaintext: false`): the TLS listener; connect() then needs `ca`.
+  const url = gateway.mqtt
+    ? `mqtt://127.0.0.1:${gateway.mqtt.port}`
+    : `mqtts://127.0.0.1:${gateway.mqtts?.port}`;
   const clients: MqttClient[] = [];
   return {
     gateway,
