@@ -14,6 +14,14 @@ export const CloudErrorCodes = {
   BAD_MESSAGE: 'EDGEFLOW_BAD_MESSAGE',
   /** Function configuration from the environment is invalid. */
   CONFIG_INVALID: 'EDGEFLOW_CONFIG_INVALID',
+  /** A webhook URL does not parse or carries credentials; never fetched (permanent). */
+  WEBHOOK_URL_INVALID: 'EDGEFLOW_WEBHOOK_URL_INVALID',
+  /** A webhook URL is not https (plain http only to loopback, local stack only); never fetched. */
+  WEBHOOK_NOT_HTTPS: 'EDGEFLOW_WEBHOOK_NOT_HTTPS',
+  /** A webhook URL's host is not on the notify allowlist; never fetched (permanent). */
+  WEBHOOK_HOST_NOT_ALLOWED: 'EDGEFLOW_WEBHOOK_HOST_NOT_ALLOWED',
+  /** A webhook answered with a redirect, which is not followed: a failed delivery (permanent). */
+  WEBHOOK_REDIRECT: 'EDGEFLOW_WEBHOOK_REDIRECT',
 } as const;
 
 export type CloudErrorCode = (typeof CloudErrorCodes)[keyof typeof CloudErrorCodes];
