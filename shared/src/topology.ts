@@ -15,7 +15,7 @@
  * dead-lettering after max delivery attempts run the telemetry subscription unordered.
  */
 import { deepFreeze } from './config.ts';
-import { ErrorCodes, EdgeflowError } from './errors.ts';
+import { EdgeflowError, ErrorCodes } from './errors.ts';
 import { isGatewayId } from './ids.ts';
 
 export type FunctionName = 'ingest' | 'notify' | 'triage';
@@ -190,6 +190,7 @@ export function subscriptionFor(fn: FunctionName, topology: Topology): Subscript
   const subs = topology.subscriptions.filter((s) => s.pushTo === fn);
   const [sub] = subs;
   if (!sub) throw new Error(`topology has no subscription pushing to ${fn}`);
-  if (subs.length > 1) throw new Error(`topology has ${subs.length} subscriptions pushing to ${fn}; pick one`);
+  if (subs.length > 1)
+    throw new Error(`topology has ${subs.length} subscriptions pushing to ${fn}; pick one`);
   return sub;
 }

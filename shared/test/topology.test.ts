@@ -87,7 +87,9 @@ describe('topologyFor', () => {
         topic: route.topic.name,
         pushTo: 'ingest',
       });
-      expect(TOPOLOGY.subscriptions.filter((s) => s.topic === route.topic.name)).toEqual([route.subscription]);
+      expect(TOPOLOGY.subscriptions.filter((s) => s.topic === route.topic.name)).toEqual([
+        route.subscription,
+      ]);
     }
     const ingest = TOPOLOGY.subscriptions.filter((s) => s.pushTo === 'ingest');
     expect(ingest.map((s) => s.topic).sort()).toEqual(TOPOLOGY.telemetry.map((t) => t.topic.name).sort());
@@ -96,7 +98,9 @@ describe('topologyFor', () => {
   it('has no telemetry topic shared by gateways: the shared topics are not telemetry topics', () => {
     for (const t of Object.values(SHARED_TOPICS)) expect(gatewayOfTelemetryTopic(t.name)).toBeUndefined();
     expect(topicNames).not.toContain('edgeflow-telemetry');
-    expect(topicsOf(topologyFor([])).map((t) => t.name)).toEqual(Object.values(SHARED_TOPICS).map((t) => t.name));
+    expect(topicsOf(topologyFor([])).map((t) => t.name)).toEqual(
+      Object.values(SHARED_TOPICS).map((t) => t.name),
+    );
   });
 
   it('pushes notify and triage from exactly one subscription each', () => {
