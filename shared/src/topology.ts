@@ -108,6 +108,7 @@ export const PUSH_POLICIES: Readonly<Record<FunctionName, PushPolicy>> = deepFre
 
 const TELEMETRY_TOPIC_PREFIX = 'edgeflow-telemetry-';
 const TELEMETRY_RETENTION_S = SEVEN_DAYS_S;
+const INGEST_SUFFIX = '-ingest';
 
 function assertGatewayId(gatewayId: string): void {
   if (!isGatewayId(gatewayId)) {
@@ -123,7 +124,7 @@ export function telemetryTopicName(gatewayId: string): string {
 
 /** The push subscription from this gateway's telemetry topic to ingest. */
 export function telemetrySubscriptionName(gatewayId: string): string {
-  return `${telemetryTopicName(gatewayId)}-ingest`;
+  return `${telemetryTopicName(gatewayId)}${INGEST_SUFFIX}`;
 }
 
 /**
@@ -135,6 +136,19 @@ export function gatewayOfTelemetryTopic(topicName: string): string | undefined {
   if (typeof topicName !== 'string' || !topicName.startsWith(TELEMETRY_TOPIC_PREFIX)) return undefined;
   const gatewayId = topicName.slice(TELEMETRY_TOPIC_PREFIX.length);
   return isGatewayId(gatewayId) ? gatewayId : undefined;
+}
+
+/**
+ * The topic a subscription of `topology` reads; a gateway's telemetry subscription is
+ * recognised by its name alone, so a function that does not know the fleet (triage) still
+ * finds the topic to replay to.
+ */
+export function topicOfSubscription(subscriptionName: string, topology: Topology): string | undefined {
+  const known = topology.subscriptions.find((s) => s.name === subscriptionName)?.topic;
+  if (known !== undefined) return known;
+  if (!subscriptionName.endsWith(INGEST_SUFFIX)) return undefined;
+  const topic = subscriptionName.slice(0, -INGEST_SUFFIX.length);
+  return gatewayOfTelemetryTopic(topic) === undefined ? undefined : topic;
 }
 
 /** The full topology for these gateways: shared topics plus one telemetry route per gateway. */

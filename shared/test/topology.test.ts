@@ -13,6 +13,7 @@ import {
   telemetryRoute,
   telemetrySubscriptionName,
   telemetryTopicName,
+  topicOfSubscription,
   topicsOf,
   topologyFor,
 } from '../src/index.ts';
@@ -190,6 +191,23 @@ describe('gatewayOfTelemetryTopic', () => {
     ]) {
       expect(gatewayOfTelemetryTopic(name)).toBeUndefined();
     }
+  });
+
+  it('finds the topic of a subscription, a gateway’s telemetry one by its name alone', () => {
+    const none = topologyFor([]);
+    expect(topicOfSubscription('edgeflow-alerts-notify', none)).toBe(SHARED_TOPICS.alerts.name);
+    expect(topicOfSubscription('edgeflow-telemetry-gw-x-ingest', none)).toBe('edgeflow-telemetry-gw-x');
+    expect(topicOfSubscription('edgeflow-telemetry-gw-ingest-ingest', none)).toBe(
+      'edgeflow-telemetry-gw-ingest',
+    );
+    for (const name of ['edgeflow-telemetry-ingest', 'edgeflow-telemetry-GW-ingest', 'x-ingest', 'other']) {
+      expect(topicOfSubscription(name, none)).toBeUndefined();
+    }
+    fc.assert(
+      fc.property(gatewayIds, (id) => {
+        expect(topicOfSubscription(telemetrySubscriptionName(id), none)).toBe(telemetryTopicName(id));
+      }),
+    );
   });
 
   it('rejects a bad gateway id when naming', () => {
