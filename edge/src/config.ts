@@ -12,6 +12,7 @@ import {
   DeviceIdSchema,
   EdgeflowError,
   ErrorCodes,
+  deepFreeze,
   GatewayIdSchema,
   type Problem,
   RuleSetSchema,
@@ -19,7 +20,7 @@ import {
 } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 import { parse as parseYaml } from 'yaml';
-import { ForwarderConfigSchema } from './forwarder/config.ts';
+import { type ForwarderConfig, ForwarderConfigSchema, resolveForwarderTopic } from './forwarder/config.ts';
 import { OutboxConfigSchema } from './outbox/config.ts';
 import { CredentialSchema } from './registry/store.ts';
 
@@ -105,7 +106,9 @@ export const GatewayConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type GatewayConfig = Readonly<Static<typeof GatewayConfigSchema>>;
+export type GatewayConfig = Readonly<
+  Omit<Static<typeof GatewayConfigSchema>, 'forwarder'> & { readonly forwarder: ForwarderConfig }
+>;
 
 /** Validates a parsed config object (plus env overrides); throws one EDGEFLOW_CONFIG_INVALID. */
 export function gatewayConfigFrom(
@@ -123,7 +126,9 @@ export function gatewayConfigFrom(
   if (config.mqtt.tls && config.mqtt.tls.port === config.mqtt.port && config.mqtt.port !== 0) {
     problems.push({ path: '/mqtt/tls/port', message: 'must differ from /mqtt/port' });
   }
-  if (problems.length > 0) {
+  const topic = resolveForwarderTopic(config.gatewayId, config.forwarder.topic);
+  if ('problem' in topic) problems.push(topic.problem);
+  if (problems.length > 0 || 'problem' in topic) {
     const where = source ? ` (${source})` : '';
     throw new EdgeflowError(
       ErrorCodes.CONFIG_INVALID,
@@ -131,7 +136,7 @@ export function gatewayConfigFrom(
       { problems },
     );
   }
-  return config;
+  return deepFreeze({ ...config, forwarder: { ...config.forwarder, topic: topic.topic } });
 }
 
 /** Reads a YAML or JSON file (YAML is a superset of JSON) and validates it with `env`. */
