@@ -3,7 +3,7 @@
  * `EDGEFLOW_NOTIFY_STORM_LIMIT=10`, `EDGEFLOW_NOTIFY_DEFAULT_TARGETS='[{"kind":"log"}]'`.
  * The SMTP URL (it may hold a password) is read from `EDGEFLOW_SMTP_URL` and never logged.
  */
-import { buildConfig, NotificationTargetSchema, TOPOLOGY } from '@edgeflow/shared';
+import { buildConfig, NotificationTargetSchema, SHARED_TOPICS } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 
 export const NotifyConfigSchema = Type.Object({
@@ -41,6 +41,6 @@ export function notifyConfigFromEnv(env: NodeJS.ProcessEnv): NotifyConfig {
     ...base,
     projectId: env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
     smtpUrl: env.EDGEFLOW_SMTP_URL || undefined,
-    alertsTopic: env.EDGEFLOW_ALERTS_TOPIC || TOPOLOGY.topics.alerts.name,
+    alertsTopic: env.EDGEFLOW_ALERTS_TOPIC || SHARED_TOPICS.alerts.name,
   });
 }
