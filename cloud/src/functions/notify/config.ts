@@ -11,7 +11,7 @@ import {
   formatProblems,
   NotificationTargetSchema,
   type Problem,
-  TOPOLOGY,
+  SHARED_TOPICS,
 } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 import { checkWebhookUrl, HOST_PATTERN_SOURCE } from '../../adapters/channels/webhook-policy.ts';
@@ -78,6 +78,6 @@ export function notifyConfigFromEnv(env: NodeJS.ProcessEnv): NotifyConfig {
     webhookAllowLoopbackHttp,
     projectId: env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
     smtpUrl: env.EDGEFLOW_SMTP_URL || undefined,
-    alertsTopic: env.EDGEFLOW_ALERTS_TOPIC || TOPOLOGY.topics.alerts.name,
+    alertsTopic: env.EDGEFLOW_ALERTS_TOPIC || SHARED_TOPICS.alerts.name,
   });
 }
