@@ -55,6 +55,13 @@ export function notifyRuntime(
     allowedHosts: config.webhookAllowedHosts,
     allowLoopbackHttp: config.webhookAllowLoopbackHttp,
   });
+  if (config.webhookAllowLoopbackHttp) {
+    logger.warn('webhooks may use plain http to loopback hosts (local stack only)');
+  } else if (config.webhookAllowedHosts.length === 0) {
+    logger.info(
+      'webhook allowlist is empty: every webhook target is refused (EDGEFLOW_NOTIFY_WEBHOOK_ALLOWED_HOSTS)',
+    );
+  }
   const profileStore = new FirestoreProfileStore(db, { ...opts, logger });
   const notifier = new Notifier({
     records: new FirestoreAlertStore(db, { ...opts, nowMs: () => clock.nowMs() }),
