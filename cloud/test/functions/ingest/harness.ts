@@ -140,9 +140,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await apply(build([]));
     const addGateway = async (gatewayId: string): Promise<void> => {
       if (gateways.includes(gatewayId)) return;
-      const route = build([...gateways, gatewayId]).telemetry.find((t) => t.gatewayId === gatewayId);
+      const next = build([...gateways, gatewayId]);
+      const route = next.telemetry.find((t) => t.gatewayId === gatewayId);
       if (!route) throw new Error(`the topology has no route for ${gatewayId}`);
-      await apply({ ...build([]), telemetry: [route], subscriptions: [route.subscription] });
+      const subscriptions = next.subscriptions.filter((s) => s.topic === route.topic.name);
+      await apply({ ...next, telemetry: [route], subscriptions });
       gateways.push(gatewayId);
     };
     const publishOn = async (gatewayId: string, data: Buffer, attributes: Record<string, string> = {}) => {
