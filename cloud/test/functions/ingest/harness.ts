@@ -46,6 +46,8 @@ export interface Harness {
   readonly sinkUrl: string;
   readonly pushes: { ingest: number; notify: number };
   readonly firestoreHost: string;
+  /** Base URL of the ingest function's server (for pushes that bypass Pub/Sub). */
+  readonly ingestUrl: string;
   /** Publishes on the telemetry topic of the gateway the batch names (HARNESS_GATEWAY when it names none). */
   publish(data: Buffer, attributes?: Record<string, string>): Promise<string>;
   /** Publishes on `gatewayId`'s telemetry topic, whatever the batch says. */
@@ -158,6 +160,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       sinkUrl: `${sinkUrl}/hook`,
       pushes,
       firestoreHost: fs.host,
+      ingestUrl,
       publish: (data, attributes) => publishOn(namedGateway(data), data, attributes),
       publishOn,
       addGateway,
