@@ -117,7 +117,9 @@ async function up(opts: Options): Promise<void> {
       .join(' ')}\n`,
   );
   for (const route of cloud.topology.telemetry) {
-    out.write(`# telemetry topic of ${route.gatewayId}: projects/${cloud.projectId}/topics/${route.topic.name}\n`);
+    out.write(
+      `# telemetry topic of ${route.gatewayId}: projects/${cloud.projectId}/topics/${route.topic.name}\n`,
+    );
   }
   out.write(`local cloud ready (project ${cloud.projectId}); Ctrl-C to stop\n`);
 }

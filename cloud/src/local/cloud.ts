@@ -165,9 +165,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const added: Topology = {
           ...next,
           telemetry: route ? [route] : [],
-          subscriptions: route ? [route.subscription] : [],
+          subscriptions: next.subscriptions.filter((s) => s.topic === route?.topic.name),
         };
-        await applyTopology({ pubsubHost: pubsub.host, projectId, topology: added, functionUrls: urls(), logger });
+        await applyTopology({
+          pubsubHost: pubsub.host,
+          projectId,
+          topology: added,
+          functionUrls: urls(),
+          logger,
+        });
         topology = next;
       },
       functionPgid(fn) {

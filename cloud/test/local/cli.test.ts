@@ -75,8 +75,12 @@ describe('npm run local -- up', () => {
     expect(up.stdout).toMatch(/^export GOOGLE_CLOUD_PROJECT=demo-edgeflow$/m);
     // No shared telemetry topic: one per gateway named on the command line.
     expect(up.stdout).not.toMatch(/EDGEFLOW_TELEMETRY_TOPIC/);
-    expect(up.stdout).toMatch(/^# telemetry topic of gw-one: projects\/demo-edgeflow\/topics\/edgeflow-telemetry-gw-one$/m);
-    expect(up.stdout).toMatch(/^# telemetry topic of gw-two: projects\/demo-edgeflow\/topics\/edgeflow-telemetry-gw-two$/m);
+    expect(up.stdout).toMatch(
+      /^# telemetry topic of gw-one: projects\/demo-edgeflow\/topics\/edgeflow-telemetry-gw-one$/m,
+    );
+    expect(up.stdout).toMatch(
+      /^# telemetry topic of gw-two: projects\/demo-edgeflow\/topics\/edgeflow-telemetry-gw-two$/m,
+    );
     const groups = reportedGroups(up.stderr);
     expect(groups).toHaveLength(5); // two emulators, three functions
     expect(liveMembers(groups).length).toBeGreaterThanOrEqual(10);

@@ -24,7 +24,11 @@ describe('startLocalCloud', () => {
     const { cloud, pubsub } = local;
     const [topics] = await pubsub.getTopics();
     expect(topics.map((t) => t.name.split('/').pop()).sort()).toEqual(
-      [...Object.values(SHARED_TOPICS).map((t) => t.name), 'edgeflow-telemetry-gw-one', 'edgeflow-telemetry-gw-two'].sort(),
+      [
+        ...Object.values(SHARED_TOPICS).map((t) => t.name),
+        'edgeflow-telemetry-gw-one',
+        'edgeflow-telemetry-gw-two',
+      ].sort(),
     );
     expect(cloud.topology.telemetry.map((t) => t.gatewayId)).toEqual(['gw-one', 'gw-two']);
     for (const spec of cloud.topology.subscriptions) {

@@ -81,10 +81,14 @@ export function admitBatch(prepared: PreparedBatch, ctx: AdmitContext): Admitted
   for (const r of prepared.readings) {
     if (ctx.owners.get(r.deviceId) !== ctx.gatewayId) {
       foreignDeviceReadings++;
-      sample(`${CloudErrorCodes.DEVICE_NOT_OF_GATEWAY}: reading of ${r.deviceId}, which is not ${ctx.gatewayId}'s`);
+      sample(
+        `${CloudErrorCodes.DEVICE_NOT_OF_GATEWAY}: reading of ${r.deviceId}, which is not ${ctx.gatewayId}'s`,
+      );
     } else if (r.seq > ceiling) {
       seqJumpReadings++;
-      sample(`${CloudErrorCodes.SEQ_JUMP}: reading seq ${r.seq} is more than ${ctx.maxSeqJump} past ${ctx.highestSeq}`);
+      sample(
+        `${CloudErrorCodes.SEQ_JUMP}: reading seq ${r.seq} is more than ${ctx.maxSeqJump} past ${ctx.highestSeq}`,
+      );
     } else {
       readings.push(r);
     }
@@ -97,7 +101,9 @@ export function admitBatch(prepared: PreparedBatch, ctx: AdmitContext): Admitted
       sample(`${CloudErrorCodes.ALERT_GATEWAY_MISMATCH}: alert ${a.alertId} names gateway ${a.gatewayId}`);
     } else if (ctx.owners.get(a.deviceId) !== ctx.gatewayId) {
       foreignAlerts++;
-      sample(`${CloudErrorCodes.DEVICE_NOT_OF_GATEWAY}: alert ${a.alertId} of ${a.deviceId}, which is not ${ctx.gatewayId}'s`);
+      sample(
+        `${CloudErrorCodes.DEVICE_NOT_OF_GATEWAY}: alert ${a.alertId} of ${a.deviceId}, which is not ${ctx.gatewayId}'s`,
+      );
     } else {
       alerts.push(a);
     }

@@ -294,7 +294,13 @@ export class Ingestor {
       const permanent =
         isEdgeflowError(err) || (err instanceof CloudError && err.code === CloudErrorCodes.BAD_MESSAGE);
       if (!permanent) throw err;
-      return this.#deadLetter(msg, (err as { code: string }).code, (err as Error).message, log, transport.topic);
+      return this.#deadLetter(
+        msg,
+        (err as { code: string }).code,
+        (err as Error).message,
+        log,
+        transport.topic,
+      );
     }
     const gatewayId = transport.gatewayId;
     const mismatch = payloadMismatch(decoded.batch.gatewayId, gatewayId);

@@ -10,7 +10,11 @@ import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.
 import { FirestoreProfileStore } from '../../adapters/firestore/profiles.ts';
 import { FirestoreReadingStore } from '../../adapters/firestore/readings.ts';
 import { PubSubAlertBus } from '../../adapters/pubsub/alert-bus.ts';
-import { type MessagePublishedData, toPubSubMessage, topicOfSource } from '../../adapters/pubsub/cloud-event.ts';
+import {
+  type MessagePublishedData,
+  toPubSubMessage,
+  topicOfSource,
+} from '../../adapters/pubsub/cloud-event.ts';
 import { createLogger, withTrace } from '../../logging.ts';
 import { ingestConfigFromEnv } from './config.ts';
 import { Ingestor } from './ingest.ts';

@@ -132,7 +132,9 @@ export class DeadLetterAdmin {
 export function describePayload(doc: DeadLetterDoc): { header?: BatchHeader; headerError?: string } {
   const looksTelemetry =
     doc.attributes.schema === TelemetryAttributes.schema ||
-    (doc.sourceTopic !== null && doc.sourceTopic !== undefined && gatewayOfTelemetryTopic(doc.sourceTopic) !== undefined) ||
+    (doc.sourceTopic !== null &&
+      doc.sourceTopic !== undefined &&
+      gatewayOfTelemetryTopic(doc.sourceTopic) !== undefined) ||
     doc.source === 'ingest';
   if (!looksTelemetry) return {};
   try {

@@ -46,6 +46,8 @@ export interface Harness {
   readonly sinkUrl: string;
   readonly pushes: { ingest: number; notify: number };
   readonly firestoreHost: string;
+  /** Base URL of the ingest function's server (for pushes that bypass Pub/Sub). */
+  readonly ingestUrl: string;
   /** Publishes on the telemetry topic of the gateway the batch names (HARNESS_GATEWAY when it names none). */
   publish(data: Buffer, attributes?: Record<string, string>): Promise<string>;
   /** Publishes on `gatewayId`'s telemetry topic, whatever the batch says. */
@@ -140,9 +142,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await apply(build([]));
     const addGateway = async (gatewayId: string): Promise<void> => {
       if (gateways.includes(gatewayId)) return;
-      const route = build([...gateways, gatewayId]).telemetry.find((t) => t.gatewayId === gatewayId);
+      const next = build([...gateways, gatewayId]);
+      const route = next.telemetry.find((t) => t.gatewayId === gatewayId);
       if (!route) throw new Error(`the topology has no route for ${gatewayId}`);
-      await apply({ ...build([]), telemetry: [route], subscriptions: [route.subscription] });
+      const subscriptions = next.subscriptions.filter((s) => s.topic === route.topic.name);
+      await apply({ ...next, telemetry: [route], subscriptions });
       gateways.push(gatewayId);
     };
     const publishOn = async (gatewayId: string, data: Buffer, attributes: Record<string, string> = {}) => {
@@ -156,6 +160,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       sinkUrl: `${sinkUrl}/hook`,
       pushes,
       firestoreHost: fs.host,
+      ingestUrl,
       publish: (data, attributes) => publishOn(namedGateway(data), data, attributes),
       publishOn,
       addGateway,

@@ -47,7 +47,14 @@ function setup(
   } = {},
 ) {
   const profiles = new MemoryProfileStore();
-  profiles.profiles.set('d1', { deviceId: 'd1', gatewayId: 'gw-1', site: 's1', name: 'one', units: {}, notify: [] });
+  profiles.profiles.set('d1', {
+    deviceId: 'd1',
+    gatewayId: 'gw-1',
+    site: 's1',
+    name: 'one',
+    units: {},
+    notify: [],
+  });
   const clock = new ManualClock(T0);
   const store = new MemoryReadingStore();
   const bus = new MemoryAlertBus();
