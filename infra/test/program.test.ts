@@ -371,7 +371,7 @@ describe('access', () => {
       [member('edgeflow-fn-build')]: [
         `roles/artifactregistry.writer on project ${PROJECT}`,
         `roles/logging.logWriter on project ${PROJECT}`,
-        `roles/storage.objectAdmin on project ${PROJECT} if resource.name.startsWith("projects/_/buckets/${PROJECT}-edgeflow-fn-source") || resource.name.startsWith("projects/_/buckets/gcf-v2-")`,
+        `roles/storage.objectAdmin on project ${PROJECT} if resource.name == "projects/_/buckets/${PROJECT}-edgeflow-fn-source" || resource.name.startsWith("projects/_/buckets/${PROJECT}-edgeflow-fn-source/") || resource.name.startsWith("projects/_/buckets/gcf-v2-")`,
       ],
       [member('edgeflow-push-ingest')]: ['roles/run.invoker on service edgeflow-ingest'],
       [member('edgeflow-push-notify')]: ['roles/run.invoker on service edgeflow-notify'],

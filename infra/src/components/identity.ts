@@ -59,13 +59,21 @@ export function projectGrants(
         condition: {
           title: 'function source buckets only',
           description: 'The edgeflow source bucket and the Cloud Run functions source buckets.',
-          expression: [sourceBucketName(project), 'gcf-v2-']
-            .map((prefix) => `resource.name.startsWith("projects/_/buckets/${prefix}")`)
-            .join(' || '),
+          expression: bucketCondition(sourceBucketName(project)),
         },
       },
     ],
   };
+}
+
+/** Our bucket exactly (and its objects), or any bucket of the Cloud Run functions service. */
+function bucketCondition(bucket: string): string {
+  const ours = `projects/_/buckets/${bucket}`;
+  return [
+    `resource.name == "${ours}"`,
+    `resource.name.startsWith("${ours}/")`,
+    'resource.name.startsWith("projects/_/buckets/gcf-v2-")',
+  ].join(' || ');
 }
 
 export interface IdentityArgs {
