@@ -65,13 +65,8 @@ export class WebhookChannel implements Channel {
     // is an opaque-redirect response with status 0. Either way: not followed.
     if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
       const code = CloudErrorCodes.WEBHOOK_REDIRECT;
-      throw new ChannelError(
-        `${code}: webhook answered a redirect (HTTP ${res.status}), not followed`,
-        false,
-        {
-          code,
-        },
-      );
+      const message = `${code}: webhook answered a redirect (HTTP ${res.status}), not followed`;
+      throw new ChannelError(message, false, { code });
     }
     const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
     throw new ChannelError(`webhook answered HTTP ${res.status}`, retryable);
