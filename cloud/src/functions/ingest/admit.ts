@@ -17,7 +17,7 @@
  */
 import { type AlertEvent, gatewayOfTelemetryTopic, type Reading } from '@edgeflow/shared';
 import { CloudErrorCodes } from '../../adapters/errors.ts';
-import type { PreparedBatch } from './ingest.ts';
+import type { PreparedBatch } from './prepare.ts';
 
 export type TransportCheck =
   | { readonly ok: true; readonly gatewayId: string; readonly topic: string }

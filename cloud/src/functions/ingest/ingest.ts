@@ -10,23 +10,18 @@
  *    events, which notify dedups by alert id + kind.
  */
 import type { AlertEvent, Clock, Reading } from '@edgeflow/shared';
-import { alertEventChecker, isEdgeflowError, metricSpec, readingChecker } from '@edgeflow/shared';
+import { isEdgeflowError } from '@edgeflow/shared';
 import type { Logger } from 'pino';
 import { CloudError, CloudErrorCodes } from '../../adapters/errors.ts';
 import { admitBatch, payloadMismatch, transportGateway } from './admit.ts';
 import { type BucketOptions, type BucketWrite, bucketReadings, type Enrichment } from './bucket.ts';
 import type { AlertBus, DeadLetterStore, ReadingStore } from './ports.ts';
+import { MAX_REJECTION_SAMPLES, type PreparedBatch, prepareBatch, type TelemetryBatch } from './prepare.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import { UNREGISTERED_SITE, unitOf } from './profile-cache.ts';
 import { applyToShard, type RuleStepper, type SeriesReadings, type ShardInput, shardOf } from './shard.ts';
 
-/** What the shared codec returns (shared/src/codec): structurally typed to keep this pure. */
-export interface TelemetryBatch {
-  readonly gatewayId: string;
-  readonly createdAtMs: number;
-  readonly readings: readonly Reading[];
-  readonly alerts: readonly AlertEvent[];
-}
+export { type PreparedBatch, prepareBatch, type TelemetryBatch } from './prepare.ts';
 
 export interface IngestMessage {
   readonly data: Buffer;
@@ -104,88 +99,6 @@ export function newCounters(): IngestCounters {
     transitionsSuppressed: 0,
     edgeAlertsForwarded: 0,
   };
-}
-
-export interface PreparedBatch {
-  readonly batch: TelemetryBatch;
-  readonly batchId: string;
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  readonly readings: Reading[];
-  readonly alerts: AlertEvent[];
-  readonly rejectedReadings: number;
-  readonly rejectedAlerts: number;
-  /** First few rejection reasons, for one bounded log line per batch. */
-  readonly rejectionSamples: string[];
-  readonly deviceIds: Set<string>;
-}
-
-const MAX_REJECTION_SAMPLES = 5;
-
-/** Decode + validate: pure and synchronous (the part the benchmark measures). Throws codec errors. */
-export function prepareBatch(bytes: Uint8Array, decode: (b: Uint8Array) => TelemetryBatch): PreparedBatch {
-  const batch = decode(bytes);
-  const readings: Reading[] = [];
-  const samples: string[] = [];
-  const deviceIds = new Set<string>();
-  let firstSeq = Number.POSITIVE_INFINITY;
-  let lastSeq = -1;
-  let rejectedReadings = 0;
-  let lastDevice = '';
-  for (const r of batch.readings) {
-    const reason = readingProblem(r);
-    if (reason !== undefined) {
-      rejectedReadings++;
-      if (samples.length < MAX_REJECTION_SAMPLES) samples.push(reason);
-      continue;
-    }
-    readings.push(r);
-    if (r.deviceId !== lastDevice) {
-      deviceIds.add(r.deviceId);
-      lastDevice = r.deviceId;
-    }
-    if (r.seq < firstSeq) firstSeq = r.seq;
-    if (r.seq > lastSeq) lastSeq = r.seq;
-  }
-  const alerts: AlertEvent[] = [];
-  let rejectedAlerts = 0;
-  for (const a of batch.alerts) {
-    if (alertEventChecker.check(a)) {
-      alerts.push(a);
-      deviceIds.add(a.deviceId);
-      if (a.seq < firstSeq) firstSeq = a.seq;
-      if (a.seq > lastSeq) lastSeq = a.seq;
-    } else {
-      rejectedAlerts++;
-      if (samples.length < MAX_REJECTION_SAMPLES)
-        samples.push(`alert: ${alertEventChecker.problems(a)[0]?.message}`);
-    }
-  }
-  if (lastSeq < 0) firstSeq = 0;
-  return {
-    batch,
-    batchId: `${batch.gatewayId}:${firstSeq}-${Math.max(lastSeq, 0)}`,
-    firstSeq,
-    lastSeq: Math.max(lastSeq, 0),
-    readings,
-    alerts,
-    rejectedReadings,
-    rejectedAlerts,
-    rejectionSamples: samples,
-    deviceIds,
-  };
-}
-
-function readingProblem(r: Reading): string | undefined {
-  if (!readingChecker.check(r)) {
-    const p = readingChecker.problems(r)[0];
-    return `reading ${p?.path ?? '/'} ${p?.message ?? 'invalid'}`;
-  }
-  const spec = metricSpec(r.metric);
-  if (spec && (r.value < spec.min || r.value > spec.max)) {
-    return `reading ${r.deviceId}/${r.metric} value ${r.value} outside [${spec.min}, ${spec.max}]`;
-  }
-  return undefined;
 }
 
 export interface Plan {

@@ -169,7 +169,7 @@ describe('triage on the local cloud', () => {
         subscription: `projects/${local.cloud.projectId}/subscriptions/edgeflow-dead-letters-triage`,
         message: {
           messageId: 'attrs-only',
-          attributes: { k: 'v', CloudPubSubDeadLetterSourceSubscription: 'edgeflow-telemetry-ingest' },
+          attributes: { k: 'v', CloudPubSubDeadLetterSourceSubscription: 'edgeflow-telemetry-gw-1-ingest' },
         },
       }),
     });
