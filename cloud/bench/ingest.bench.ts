@@ -14,7 +14,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type DeviceProfile, decodeBatch, encodeBatch, systemClock, TOPOLOGY } from '@edgeflow/shared';
+import {
+  type DeviceProfile,
+  decodeBatch,
+  encodeBatch,
+  SHARED_TOPICS,
+  systemClock,
+  telemetryTopicName,
+} from '@edgeflow/shared';
 import { PubSub } from '@google-cloud/pubsub';
 import { buildSync } from 'esbuild';
 import pino from 'pino';
@@ -62,7 +69,12 @@ function makeBatches(): Buffer[] {
 
 /** CPU of decode + validate + enrich + bucket, alone, over every batch (3 rounds, best). */
 function pureCpuUsPerReading(batches: Buffer[], profiles: Map<string, DeviceProfile | undefined>): number {
-  const options: IngestOptions = { bucket: DEFAULT_BUCKET_OPTIONS, latestShards: 4, failAfterWrite: false };
+  const options: IngestOptions = {
+    bucket: DEFAULT_BUCKET_OPTIONS,
+    latestShards: 4,
+    maxSeqJump: 100_000_000,
+    failAfterWrite: false,
+  };
   let best = Number.POSITIVE_INFINITY;
   for (let round = 0; round < 4; round++) {
     let readings = 0;
@@ -137,7 +149,7 @@ async function main(): Promise<void> {
     process.env.PUBSUB_EMULATOR_HOST = ps.host;
     process.env.FIRESTORE_EMULATOR_HOST = fs.host;
     const admin = new PubSub({ projectId: PROJECT });
-    await admin.createTopic(TOPOLOGY.topics.alerts.name);
+    await admin.createTopic(SHARED_TOPICS.alerts.name);
     await admin.close();
 
     const db = createFirestore(PROJECT);
@@ -150,6 +162,7 @@ async function main(): Promise<void> {
     for (const id of deviceIds) {
       const p: DeviceProfile = {
         deviceId: id,
+        gatewayId: 'gw-bench',
         site: 'bench',
         name: id,
         units: {},
@@ -166,7 +179,7 @@ async function main(): Promise<void> {
     const opts = { deadlineMs: 60_000, counter: writes };
     const bus = new PubSubAlertBus({
       projectId: PROJECT,
-      topic: TOPOLOGY.topics.alerts.name,
+      topic: SHARED_TOPICS.alerts.name,
       deadlineMs: 60_000,
     });
     const ingestor = new Ingestor({
@@ -178,7 +191,12 @@ async function main(): Promise<void> {
       rules: sharedRuleStepper(),
       clock: systemClock,
       logger: silent,
-      options: { bucket: DEFAULT_BUCKET_OPTIONS, latestShards: 4, failAfterWrite: false },
+      options: {
+        bucket: DEFAULT_BUCKET_OPTIONS,
+        latestShards: 4,
+        maxSeqJump: 100_000_000,
+        failAfterWrite: false,
+      },
     });
     let readings = 0;
     const t0 = performance.now();
@@ -190,6 +208,7 @@ async function main(): Promise<void> {
         publishTimeMs: undefined,
         deliveryAttempt: undefined,
         subscription: undefined,
+        transportTopic: telemetryTopicName('gw-bench'),
       });
       if (out.status !== 'persisted') throw new Error(`batch ${i} not persisted: ${JSON.stringify(out)}`);
       readings += out.readings;

@@ -14,12 +14,12 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TOPOLOGY } from '@edgeflow/shared';
+import { telemetryTopicName, topologyFor } from '@edgeflow/shared';
 import { runFleet } from '@edgeflow/simulators';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { closeAll, connectPublishers, runAlertLatency } from '../../edge/bench/load.ts';
-import { type Pipeline, startPipeline } from '../src/pipeline.ts';
+import { GATEWAY_ID, type Pipeline, startPipeline } from '../src/pipeline.ts';
 import { BENCH_RULES, runAlertEpisodes, transitionKey } from './alert-latency.ts';
 import { alertStages } from './alert-stages.ts';
 import { parseEdgeBench, parseRows, rowValue, runChildBench } from './child-bench.ts';
@@ -111,8 +111,9 @@ async function main(): Promise<void> {
   const figures: BenchFigures = { notes: [] };
   const prices = GCP_PRICES;
   const minBilled = prices.pubsub.minBilledBytesPerRequest;
-  const telemetrySubscriptions = TOPOLOGY.subscriptions.filter(
-    (s) => s.topic === TOPOLOGY.topics.telemetry.name,
+  const telemetryTopic = telemetryTopicName(GATEWAY_ID);
+  const telemetrySubscriptions = topologyFor([GATEWAY_ID]).subscriptions.filter(
+    (s) => s.topic === telemetryTopic,
   ).length;
 
   progress('codec: standard mix (50 devices x 4 metrics at 1 Hz) in 60 s batches');
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
   });
   try {
     progress(`pipeline up (ms from its start): ${JSON.stringify(pipeline.timings)}`);
-    tap = await openTap(pipeline.cloud.pubsubHost, pipeline.cloud.projectId, TOPOLOGY.topics.telemetry.name);
+    tap = await openTap(pipeline.cloud.pubsubHost, pipeline.cloud.projectId, telemetryTopic);
     for (const l of ingestLines.splice(0)) tap.onIngestLine(l);
     const creds = pipeline.credentials.devices;
 

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type LocalCloud, startLocalCloud } from '@edgeflow/cloud/local';
-import { type DeviceProfile, METRIC_CATALOG, type RuleSet } from '@edgeflow/shared';
+import { type DeviceProfile, METRIC_CATALOG, type RuleSet, telemetryTopicName } from '@edgeflow/shared';
 import { type CredentialsFile, loadCredentials } from '@edgeflow/simulators';
 import { Firestore } from '@google-cloud/firestore';
 import type { Logger } from 'pino';
@@ -85,6 +85,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     // The cloud (Java emulators) takes seconds to start; provisioning runs meanwhile.
     const [cloud, consolePassword] = await Promise.all([
       startLocalCloud({
+        gateways: [GATEWAY_ID],
         logger: options.logger,
         env: { ...options.cloudEnv, EDGEFLOW_INGEST_DEFAULT_RULES: JSON.stringify(fleetRules) },
         ...(options.onFunctionLine ? { onFunctionOutput: options.onFunctionLine } : {}),
@@ -131,7 +132,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         outbox: { dir: join(dataDir, 'outbox') },
         forwarder: {
           projectId: cloud.projectId,
-          topic: cloud.topology.topics.telemetry.name,
+          topic: telemetryTopicName(GATEWAY_ID),
           lingerMs: options.lingerMs,
         },
         ...options.gatewayConfig,
@@ -198,6 +199,7 @@ async function seedProfiles(
     credentials.devices.slice(i, i + MAX_WRITES_PER_COMMIT).forEach(({ deviceId }, j) => {
       const profile: DeviceProfile = {
         deviceId,
+        gatewayId: GATEWAY_ID,
         site: SITE,
         name: `Sensor ${i + j + 1}`,
         units,

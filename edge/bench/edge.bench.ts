@@ -33,7 +33,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startPubSubEmulator } from '@edgeflow/cloud/local';
-import { DEFAULT_RULES, TOPOLOGY } from '@edgeflow/shared';
+import { DEFAULT_RULES, telemetryTopicName } from '@edgeflow/shared';
 import { PubSub } from '@google-cloud/pubsub';
 import { stringify } from 'yaml';
 import { buildGateway, GATEWAY_NODE_FLAGS } from '../scripts/build.ts';
@@ -157,7 +157,9 @@ try {
   cleanups.push(() => emulator.stop());
   const pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: emulator.host, emulatorMode: true });
   cleanups.push(() => pubsub.close());
-  const [topic] = await pubsub.createTopic(TOPOLOGY.topics.telemetry.name);
+  const [topic] = await pubsub.createTopic(telemetryTopicName('bench-gw'));
+  // The limits-off gateway of the comparison rounds publishes to a topic of its own (nobody reads it).
+  await pubsub.createTopic(telemetryTopicName('bench-gw-nolimits'));
   const [tap] = await topic.createSubscription('bench-tap');
   let forwardedReadings = 0;
   let forwardedAlerts = 0;
@@ -216,7 +218,7 @@ try {
         outbox: { dir: join(dir, `${name}-outbox`) },
         forwarder: {
           projectId: PROJECT,
-          topic: TOPOLOGY.topics.telemetry.name,
+          topic: telemetryTopicName(name),
           lingerMs: Number(process.env.BENCH_LINGER_MS ?? 1000),
           maxBatchReadings: Number(process.env.BENCH_MAX_BATCH ?? 20000),
         },

@@ -10,6 +10,7 @@ import {
   buildConfig,
   DEFAULT_RULES,
   DeviceIdSchema,
+  deepFreeze,
   EdgeflowError,
   ErrorCodes,
   GatewayIdSchema,
@@ -20,7 +21,7 @@ import {
 import Type, { type Static } from 'typebox';
 import { parse as parseYaml } from 'yaml';
 import { MQTT_MAX_PACKET_BYTES } from './broker/limits/packet-guard.ts';
-import { ForwarderConfigSchema } from './forwarder/config.ts';
+import { type ForwarderConfig, ForwarderConfigSchema, resolveForwarderTopic } from './forwarder/config.ts';
 import { OutboxConfigSchema } from './outbox/config.ts';
 import { CredentialSchema } from './registry/store.ts';
 
@@ -126,7 +127,9 @@ export const GatewayConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type GatewayConfig = Readonly<Static<typeof GatewayConfigSchema>>;
+export type GatewayConfig = Readonly<
+  Omit<Static<typeof GatewayConfigSchema>, 'forwarder'> & { readonly forwarder: ForwarderConfig }
+>;
 
 /** Validates a parsed config object (plus env overrides); throws one EDGEFLOW_CONFIG_INVALID. */
 export function gatewayConfigFrom(
@@ -159,7 +162,9 @@ export function gatewayConfigFrom(
       message: 'must be at least /ingest/maxPayloadBytes (plus the topic)',
     });
   }
-  if (problems.length > 0) {
+  const topic = resolveForwarderTopic(config.gatewayId, config.forwarder.topic);
+  if ('problem' in topic) problems.push(topic.problem);
+  if (problems.length > 0 || 'problem' in topic) {
     const where = source ? ` (${source})` : '';
     throw new EdgeflowError(
       ErrorCodes.CONFIG_INVALID,
@@ -167,7 +172,7 @@ export function gatewayConfigFrom(
       { problems },
     );
   }
-  return config;
+  return deepFreeze({ ...config, forwarder: { ...config.forwarder, topic: topic.topic } });
 }
 
 /** Reads a YAML or JSON file (YAML is a superset of JSON) and validates it with `env`. */

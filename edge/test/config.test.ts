@@ -21,8 +21,23 @@ describe('gateway config', () => {
     expect(config.mqtt.port).toBe(1883);
     expect(config.allowAnonymous).toBe(false);
     expect(config.outbox.maxBytes).toBe(1024 ** 3);
-    expect(config.forwarder.topic).toBe('edgeflow-telemetry');
+    expect(config.forwarder.topic).toBe('edgeflow-telemetry-site-a-gw1');
     expect(Object.isFrozen(config.mqtt)).toBe(true);
+    expect(Object.isFrozen(config.forwarder)).toBe(true);
+  });
+
+  it("publishes only to the gateway's own telemetry topic", () => {
+    const own = gatewayConfigFrom({ ...minimal, forwarder: { topic: 'edgeflow-telemetry-site-a-gw1' } });
+    expect(own.forwarder.topic).toBe('edgeflow-telemetry-site-a-gw1');
+    for (const topic of ['edgeflow-telemetry-site-b-gw1', 'edgeflow-telemetry', 'other']) {
+      expect(problemsOf(() => gatewayConfigFrom({ ...minimal, forwarder: { topic } }))).toEqual([
+        `/forwarder/topic must be this gateway's own telemetry topic edgeflow-telemetry-site-a-gw1 (or absent), not ${topic}`,
+      ]);
+    }
+    const viaEnv = problemsOf(() =>
+      gatewayConfigFrom(minimal, { EDGEFLOW_GATEWAY_FORWARDER__TOPIC: 'edgeflow-telemetry-site-b-gw1' }),
+    );
+    expect(viaEnv).toHaveLength(1);
   });
 
   it('lists every problem in one error', () => {

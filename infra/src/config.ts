@@ -28,6 +28,8 @@ const REGION_PATTERN = '^[a-z]+(-[a-z]+)+[0-9]+$';
 /** A Firestore location: a region, or a multi-region such as `nam5` / `eur3`. */
 const FIRESTORE_LOCATION_PATTERN = '^([a-z]+(-[a-z]+)+[0-9]+|[a-z]{3,4}[0-9]{1,2})$';
 const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
+/** A webhook allowlist entry, as notify reads it (cloud/src/adapters/channels/webhook-policy.ts). */
+const HOST_PATTERN = '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 
 function functionSizing(defaults: { minInstances: number; maxInstances: number; memoryMb: number }) {
   return Type.Object(
@@ -92,6 +94,14 @@ export const InfraConfigSchema = Type.Object({
   ),
   /** Fleet-wide webhook notify uses for devices whose profile names no targets (secret). */
   webhookUrl: Type.Optional(Type.String({ pattern: '^https://', maxLength: 2048 })),
+  /**
+   * Hosts notify may post webhooks to (`hooks.slack.com`, `*.example.com`), the fleet
+   * webhook's and every device profile's; any other webhook is refused, never fetched.
+   */
+  webhookAllowedHosts: Type.Array(Type.String({ pattern: HOST_PATTERN, maxLength: 255 }), {
+    maxItems: 100,
+    default: [],
+  }),
   /** How notify posts to webhookUrl: plain JSON, or Slack's incoming-webhook text form. */
   webhookFormat: Type.Union([Type.Literal('json'), Type.Literal('slack')], { default: 'json' }),
   /** SMTP transport for the notify function, `smtps://user:password@host:465` (secret). */
@@ -131,6 +141,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigField, KeySpec>> = {
   gatewayKeyFilename: { key: 'edgeflow:gatewayKeyFilename', json: false },
   functions: { key: 'edgeflow:functions', json: true },
   webhookUrl: { key: 'edgeflow:webhookUrl', json: false },
+  webhookAllowedHosts: { key: 'edgeflow:webhookAllowedHosts', json: true },
   webhookFormat: { key: 'edgeflow:webhookFormat', json: false },
   smtpUrl: { key: 'edgeflow:smtpUrl', json: false },
   smtpFrom: { key: 'edgeflow:smtpFrom', json: false },
@@ -275,10 +286,49 @@ function crossFieldProblems(cfg: Record<string, unknown>): Problem[] {
         problems.push({ path, message: 'type webhook needs url' });
     });
   }
+  if (typeof cfg.webhookUrl === 'string' && hasCredentials(cfg.webhookUrl)) {
+    problems.push({
+      path: CONFIG_KEYS.webhookUrl.key,
+      message: 'must not carry user:password@ (notify refuses it)',
+    });
+  }
+  if (typeof cfg.webhookUrl === 'string' && Array.isArray(cfg.webhookAllowedHosts)) {
+    const host = hostOf(cfg.webhookUrl);
+    const allowed = cfg.webhookAllowedHosts.filter((h): h is string => typeof h === 'string');
+    if (host !== undefined && !allowed.some((entry) => hostMatches(host, entry))) {
+      // The host only: the rest of the URL is secret.
+      problems.push({
+        path: CONFIG_KEYS.webhookAllowedHosts.key,
+        message: `must allow the host of edgeflow:webhookUrl (${host}), or notify refuses it`,
+      });
+    }
+  }
   if (cfg.smtpUrl !== undefined && cfg.smtpFrom === undefined) {
     problems.push({ path: CONFIG_KEYS.smtpFrom.key, message: 'is required when edgeflow:smtpUrl is set' });
   }
   return problems;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.replace(/\.$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The same match notify applies: exact, or `*.domain` for any name below domain. */
+function hostMatches(host: string, entry: string): boolean {
+  return entry.startsWith('*.') ? host.endsWith(entry.slice(1)) : host === entry;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -13,6 +13,7 @@ export interface FunctionEnvInputs {
   readonly topology: Topology;
   readonly retentionDays: number;
   readonly mailFrom: string | undefined;
+  readonly webhookAllowedHosts: readonly string[];
 }
 
 export function functionEnvironment(fn: FunctionName, inputs: FunctionEnvInputs): Record<string, string> {
@@ -27,7 +28,12 @@ export function functionEnvironment(fn: FunctionName, inputs: FunctionEnvInputs)
     // Bucket documents carry expireAt = window end + retention; the TTL policy deletes them.
     env.EDGEFLOW_INGEST_RETENTION_MS = String(inputs.retentionDays * DAY_MS);
   }
-  if (fn === 'notify' && inputs.mailFrom !== undefined) env.EDGEFLOW_NOTIFY_MAIL_FROM = inputs.mailFrom;
+  if (fn === 'notify') {
+    if (inputs.mailFrom !== undefined) env.EDGEFLOW_NOTIFY_MAIL_FROM = inputs.mailFrom;
+    env.EDGEFLOW_NOTIFY_WEBHOOK_ALLOWED_HOSTS = JSON.stringify(inputs.webhookAllowedHosts);
+    // Explicit, so no stray emulator variable can turn on the local stack's http exception.
+    env.EDGEFLOW_NOTIFY_WEBHOOK_ALLOW_LOOPBACK_HTTP = 'false';
+  }
   return env;
 }
 

@@ -4,7 +4,6 @@
  * Named exports are the stack outputs.
  */
 import { fileURLToPath } from 'node:url';
-import { TOPOLOGY } from '@edgeflow/shared';
 import * as pulumi from '@pulumi/pulumi';
 import { bundleFunctions } from './build/bundle.ts';
 import { loadConfig } from './config.ts';
@@ -17,7 +16,6 @@ const bundle = bundleFunctions({
 });
 const stack = createEdgeflow({
   config,
-  topology: TOPOLOGY,
   source: { archive: new pulumi.asset.FileArchive(bundle.dir), sha256: bundle.sha256 },
 });
 

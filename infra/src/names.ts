@@ -17,10 +17,16 @@ export function functionName(fn: FunctionName): string {
 
 /** Service account ids: 6-30 chars, `^[a-z]([-a-z0-9]*[a-z0-9])$`. */
 export const ACCOUNT_IDS = {
-  invoker: 'edgeflow-push-invoker',
+  /** One push invoker per function: a subscription's token can invoke its own function only. */
+  invoker: (fn: FunctionName): string => `edgeflow-push-${fn}`,
   build: 'edgeflow-fn-build',
   runtime: (fn: FunctionName): string => `edgeflow-fn-${fn}`,
 } as const;
+
+/** The private bucket holding the functions' source archives. */
+export function sourceBucketName(project: string): string {
+  return `${project}-edgeflow-fn-source`;
+}
 
 /**
  * A gateway's service account id. Gateway ids allow 63 chars, account ids only 30, so long

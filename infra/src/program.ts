@@ -2,7 +2,7 @@
  * Wires the components into the whole stack. Separate from index.ts so tests can build the
  * stack from a config and a fixture archive, without reading stack config or bundling cloud/.
  */
-import { type FunctionName, subscriptionFor, type Topology } from '@edgeflow/shared';
+import { type FunctionName, type Topology, telemetryTopicName, topologyFor } from '@edgeflow/shared';
 import * as pulumi from '@pulumi/pulumi';
 import { Apis } from './components/apis.ts';
 import { type FunctionSource, Functions } from './components/functions.ts';
@@ -16,7 +16,6 @@ import { FUNCTION_NAMES, functionName } from './names.ts';
 
 export interface ProgramArgs {
   readonly config: InfraConfig;
-  readonly topology: Topology;
   readonly source: FunctionSource;
 }
 
@@ -31,6 +30,8 @@ export interface GatewayBootstrap {
 }
 
 export interface EdgeflowStack {
+  /** The shared topics plus one telemetry topic and subscription per configured gateway. */
+  readonly topology: Topology;
   readonly apis: Apis;
   readonly identity: Identity;
   readonly storage: Storage;
@@ -41,7 +42,8 @@ export interface EdgeflowStack {
 }
 
 export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
-  const { config, topology } = args;
+  const { config } = args;
+  const topology = topologyFor(config.gateways);
   const project = config.project;
   const apis = new Apis('edgeflow-apis', { project });
   const afterApis = { dependsOn: [apis] };
@@ -71,10 +73,11 @@ export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
       sourceBucket: storage.sourceBucket,
       runtimeAccounts: identity.runtime,
       buildAccount: identity.build,
-      invoker: identity.invoker,
+      invokers: identity.invokers,
       sizing: config.functions,
       retentionDays: config.retentionDays,
       mailFrom: config.smtpFrom,
+      webhookAllowedHosts: config.webhookAllowedHosts,
       notifySecrets: notifySecrets({
         webhookUrl: secretSetting(config, 'webhookUrl'),
         webhookFormat: config.webhookFormat,
@@ -87,21 +90,25 @@ export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
 
   const pushUrls = {} as Record<FunctionName, pulumi.Output<string>>;
   for (const fn of FUNCTION_NAMES) pushUrls[fn] = functions.functions[fn].url;
-  const telemetry = topology.topics.telemetry.name;
   const messaging = new Messaging(
     'edgeflow-messaging',
     {
       project,
       topology,
       pushUrls,
-      invokerEmail: identity.invoker.email,
+      invokerEmails: {
+        ingest: identity.invokers.ingest.email,
+        notify: identity.invokers.notify.email,
+        triage: identity.invokers.triage.email,
+      },
       pubsubAgentMember: identity.pubsubAgent.member,
       publishers: [
-        // ingest publishes alert transitions; nothing else publishes anywhere.
+        // ingest publishes alert transitions; each gateway publishes to its own telemetry
+        // topic and no other (the topic is its identity to ingest); nothing else publishes.
         { who: 'ingest', topic: topology.topics.alerts.name, member: identity.runtime.ingest.member },
         ...identity.gateways.map((g) => ({
           who: `gw-${g.gatewayId}`,
-          topic: telemetry,
+          topic: telemetryTopicName(g.gatewayId),
           member: g.account.member,
         })),
       ],
@@ -117,7 +124,7 @@ export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
       channels: config.alertChannels,
       deadLetterTopics: [...new Set(deadLettering.map((s) => s.deadLetter?.topic ?? ''))],
       deadLetteringSubscriptions: deadLettering.map((s) => s.name),
-      telemetrySubscription: subscriptionFor('ingest', topology).name,
+      telemetrySubscriptions: topology.telemetry.map((t) => t.subscription.name),
       oldestUnackedAgeSeconds: config.monitoring.oldestUnackedAgeSeconds,
       functionServices: FUNCTION_NAMES.map(functionName),
       functionErrorRatio: config.monitoring.functionErrorRatio,
@@ -126,19 +133,18 @@ export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
   );
 
   const parts = { apis, identity, storage, functions, messaging, monitoring };
-  return { ...parts, outputs: stackOutputs(config, topology, parts) };
+  return { topology, ...parts, outputs: stackOutputs(config, parts) };
 }
 
 function stackOutputs(
   config: InfraConfig,
-  topology: Topology,
   parts: { identity: Identity; storage: Storage; functions: Functions; messaging: Messaging },
 ) {
   const { identity, functions, messaging } = parts;
-  const telemetryTopic = messaging.topics.get(topology.topics.telemetry.name);
-  if (!telemetryTopic) throw new Error('the telemetry topic was not created');
   const gateways: Record<string, pulumi.Output<GatewayBootstrap>> = {};
   for (const g of identity.gateways) {
+    const telemetryTopic = messaging.topics.get(telemetryTopicName(g.gatewayId));
+    if (!telemetryTopic) throw new Error(`the telemetry topic of gateway ${g.gatewayId} was not created`);
     const privateKey: pulumi.Output<string | undefined> = g.key ? g.key.privateKey : pulumi.output(undefined);
     gateways[g.gatewayId] = pulumi.all([telemetryTopic.name, privateKey]).apply(([topic, key]) => ({
       config: {
@@ -149,11 +155,11 @@ function stackOutputs(
       ...(key === undefined ? {} : { keyJson: Buffer.from(key, 'base64').toString('utf8') }),
     }));
   }
-  const serviceAccounts: Record<string, pulumi.Output<string>> = {
-    invoker: identity.invoker.email,
-    build: identity.build.email,
-  };
-  for (const fn of FUNCTION_NAMES) serviceAccounts[fn] = identity.runtime[fn].email;
+  const serviceAccounts: Record<string, pulumi.Output<string>> = { build: identity.build.email };
+  for (const fn of FUNCTION_NAMES) {
+    serviceAccounts[fn] = identity.runtime[fn].email;
+    serviceAccounts[`${fn}Invoker`] = identity.invokers[fn].email;
+  }
   const functionUrls = {} as Record<FunctionName, pulumi.Output<string>>;
   for (const fn of FUNCTION_NAMES) functionUrls[fn] = functions.functions[fn].url;
   return {

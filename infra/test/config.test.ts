@@ -51,6 +51,7 @@ describe('parseInfraConfig', () => {
       'edgeflow:gateways': '["site-a","site-b"]',
       'edgeflow:functions': '{"ingest":{"minInstances":1,"maxInstances":50,"memoryMb":1024}}',
       'edgeflow:webhookUrl': 'https://hooks.example/T000',
+      'edgeflow:webhookAllowedHosts': '["hooks.example"]',
       'edgeflow:smtpUrl': 'smtps://u:p@smtp.example:465',
       'edgeflow:smtpFrom': 'alerts@acme.example',
     });
@@ -102,6 +103,39 @@ describe('parseInfraConfig', () => {
     expect(message).toContain('duplicates gateway "site-a"');
     // One line per problem is enough; no problem is reported twice.
     expect(new Set(message.split('; ')).size).toBe(message.split('; ').length);
+  });
+
+  it('requires the webhook allowlist to allow the fleet webhook, naming only its host', () => {
+    const { message, paths } = problemsOf({
+      ...minimal,
+      'edgeflow:webhookUrl': 'https://hooks.example/T0/B0/secret-token',
+      'edgeflow:webhookAllowedHosts': '["*.other.example"]',
+    });
+    expect(paths).toEqual(['edgeflow:webhookAllowedHosts']);
+    expect(message).toContain('(hooks.example)');
+    expect(message).not.toContain('secret-token');
+    const ok = parseInfraConfig({
+      ...minimal,
+      'edgeflow:webhookUrl': 'https://a.hooks.example/T0',
+      'edgeflow:webhookAllowedHosts': '["*.hooks.example"]',
+    });
+    expect(ok.webhookAllowedHosts).toEqual(['*.hooks.example']);
+    expect(parseInfraConfig(minimal).webhookAllowedHosts).toEqual([]);
+  });
+
+  it('refuses allowlist entries notify would not read and webhook URLs with credentials', () => {
+    const { paths } = problemsOf({
+      ...minimal,
+      'edgeflow:webhookAllowedHosts': '["https://hooks.example","Hooks.Example"]',
+      'edgeflow:webhookUrl': 'https://user:pw@hooks.example/x',
+    });
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'edgeflow:webhookAllowedHosts.0',
+        'edgeflow:webhookAllowedHosts.1',
+        'edgeflow:webhookUrl',
+      ]),
+    );
   });
 
   it('never puts a secret value into the error', () => {

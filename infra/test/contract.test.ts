@@ -3,7 +3,7 @@
  * reads (run through cloud's own config readers), and the collections it indexes, exempts
  * and expires are the ones cloud/ writes.
  */
-import { TOPOLOGY } from '@edgeflow/shared';
+import { SHARED_TOPICS, telemetryTopicName, topologyFor } from '@edgeflow/shared';
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
 import { toDoc as alertDoc } from '../../cloud/src/adapters/firestore/alerts.ts';
@@ -19,16 +19,17 @@ import { resolved } from './mocks.ts';
 
 const inputs = {
   project: 'acme-iot-prod',
-  topology: TOPOLOGY,
+  topology: topologyFor(['site-a']),
   retentionDays: 45,
   mailFrom: 'alerts@acme.example',
+  webhookAllowedHosts: ['hooks.slack.example', '*.acme.example'],
 };
 
 describe('function environment contract', () => {
   it('configures ingest: project, alerts topic and retention', () => {
     const cfg = ingestConfigFromEnv(functionEnvironment('ingest', inputs));
     expect(cfg.projectId).toBe('acme-iot-prod');
-    expect(cfg.alertsTopic).toBe(TOPOLOGY.topics.alerts.name);
+    expect(cfg.alertsTopic).toBe(SHARED_TOPICS.alerts.name);
     expect(cfg.retentionMs).toBe(45 * 86_400_000);
   });
 
@@ -51,6 +52,14 @@ describe('function environment contract', () => {
     for (const s of secrets) expect(await pulumi.isSecret(s.value), s.envVar).toBe(true);
   });
 
+  it('hands notify the webhook allowlist and keeps the local http exception off', () => {
+    // Even with an emulator variable in the environment, the deployed flag wins.
+    const env = { ...functionEnvironment('notify', inputs), FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080' };
+    const cfg = notifyConfigFromEnv(env);
+    expect(cfg.webhookAllowedHosts).toEqual(['hooks.slack.example', '*.acme.example']);
+    expect(cfg.webhookAllowLoopbackHttp).toBe(false);
+  });
+
   it('names only collections the functions write', () => {
     const written = new Set<string>(Object.values(Collections));
     for (const name of Object.values(COLLECTIONS)) expect(written, name).toContain(name);
@@ -64,7 +73,7 @@ describe('function environment contract', () => {
     const { doc: deadLetter } = deadLetterDoc({
       source: 'triage',
       messageId: 'm-1',
-      sourceTopic: TOPOLOGY.topics.telemetry.name,
+      sourceTopic: telemetryTopicName('site-a'),
       subscription: null,
       deliveryAttempt: 5,
       code: 'EDGEFLOW_MAX_DELIVERY_ATTEMPTS',

@@ -56,8 +56,8 @@ describe('src/index.ts', () => {
       'topics',
     ]);
     expect(entry.projectId).toBe('acme-iot-prod');
-    expect(await resolved(entry.topics['edgeflow-telemetry'] as pulumi.Output<string>)).toBe(
-      'projects/acme-iot-prod/topics/edgeflow-telemetry',
+    expect(await resolved(entry.topics['edgeflow-telemetry-site-a'] as pulumi.Output<string>)).toBe(
+      'projects/acme-iot-prod/topics/edgeflow-telemetry-site-a',
     );
     expect(await resolved(entry.functionUrls.ingest)).toBe('https://edgeflow-ingest-x7k2-ew.a.run.app');
     expect(await resolved(entry.serviceAccounts.ingest as pulumi.Output<string>)).toBe(

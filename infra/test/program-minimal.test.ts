@@ -4,7 +4,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TOPOLOGY } from '@edgeflow/shared';
+import { topologyFor } from '@edgeflow/shared';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseInfraConfig } from '../src/config.ts';
@@ -28,7 +28,6 @@ beforeAll(async () => {
   const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'functions');
   stack = createEdgeflow({
     config,
-    topology: TOPOLOGY,
     source: { archive: new pulumi.asset.FileArchive(fixture), sha256: 'f'.repeat(64) },
   });
   await settle();
@@ -53,7 +52,7 @@ describe('minimal stack', () => {
     const accounts = ofType('gcp:serviceaccount/account:Account').map((a) => a.inputs.accountId);
     expect(accounts.filter((a: string) => a.startsWith('gw-'))).toEqual(['gw-site-keyless']);
     const telemetryPublishers = ofType('gcp:pubsub/topicIAMMember:TopicIAMMember').filter(
-      (r) => r.inputs.topic === TOPOLOGY.topics.telemetry.name,
+      (r) => r.inputs.topic === 'edgeflow-telemetry-site-keyless',
     );
     expect(telemetryPublishers.map((r) => r.inputs.member)).toEqual([
       'serviceAccount:gw-site-keyless@edgeflow-sandbox.iam.gserviceaccount.com',
@@ -64,7 +63,7 @@ describe('minimal stack', () => {
           gatewayId: 'site-keyless',
           forwarder: {
             projectId: 'edgeflow-sandbox',
-            topic: TOPOLOGY.topics.telemetry.name,
+            topic: 'edgeflow-telemetry-site-keyless',
             keyFilename: '/etc/edgeflow/wif-credentials.json',
           },
         },
@@ -82,7 +81,8 @@ describe('minimal stack', () => {
   });
 
   it('still builds the full topology', () => {
-    expect(ofType('gcp:pubsub/subscription:Subscription')).toHaveLength(TOPOLOGY.subscriptions.length);
+    const topology = topologyFor(['site-keyless']);
+    expect(ofType('gcp:pubsub/subscription:Subscription')).toHaveLength(topology.subscriptions.length);
     expect(ofType('gcp:cloudfunctionsv2/function:Function')).toHaveLength(3);
   });
 });

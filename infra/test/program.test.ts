@@ -5,7 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TOPOLOGY } from '@edgeflow/shared';
+import { topicsOf, topologyFor } from '@edgeflow/shared';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseInfraConfig } from '../src/config.ts';
@@ -30,6 +30,7 @@ const config = parseInfraConfig({
   'edgeflow:functions': '{"ingest":{"minInstances":1,"maxInstances":30,"memoryMb":1024}}',
   'edgeflow:webhookUrl': WEBHOOK,
   'edgeflow:webhookFormat': 'slack',
+  'edgeflow:webhookAllowedHosts': '["hooks.example","*.acme.example"]',
   'edgeflow:smtpUrl': SMTP,
   'edgeflow:smtpFrom': 'alerts@acme.example',
 });
@@ -39,12 +40,14 @@ const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fu
 const sa = (id: string) => `${id}@${PROJECT}.iam.gserviceaccount.com`;
 const member = (id: string) => `serviceAccount:${sa(id)}`;
 const FUNCTIONS = ['ingest', 'notify', 'triage'] as const;
+const GATEWAYS = ['site-a', 'plant-berlin-line-07'] as const;
+// The shared topology's definition for these gateways: what the stack must provision.
+const TOPOLOGY = topologyFor(GATEWAYS);
 
 let stack: ReturnType<typeof createEdgeflow>;
 beforeAll(async () => {
   stack = createEdgeflow({
     config,
-    topology: TOPOLOGY,
     source: { archive: new pulumi.asset.FileArchive(fixtureDir), sha256: SHA },
   });
   await settle();
@@ -156,7 +159,7 @@ describe('firestore', () => {
 describe('pub/sub topology', () => {
   it('creates exactly the shared topics with their retention', () => {
     const topics = ofType('gcp:pubsub/topic:Topic');
-    const expected = Object.values(TOPOLOGY.topics);
+    const expected = topicsOf(TOPOLOGY);
     expect(topics.map((t) => t.inputs.name).sort()).toEqual(expected.map((t) => t.name).sort());
     for (const spec of expected) {
       const topic = one('gcp:pubsub/topic:Topic', (r) => r.inputs.name === spec.name);
@@ -191,12 +194,12 @@ describe('pub/sub topology', () => {
     }
   });
 
-  it('pushes to its function with an OIDC token from the invoker account', () => {
+  it("pushes to its function with an OIDC token from that function's own invoker account", () => {
     for (const spec of TOPOLOGY.subscriptions) {
       const sub = one('gcp:pubsub/subscription:Subscription', (r) => r.inputs.name === spec.name);
       expect(sub.inputs.pushConfig).toEqual({
         pushEndpoint: `${fnUrl(spec.pushTo)}/projects/${PROJECT}/topics/${spec.topic}`,
-        oidcToken: { serviceAccountEmail: sa('edgeflow-push-invoker'), audience: fnUrl(spec.pushTo) },
+        oidcToken: { serviceAccountEmail: sa(`edgeflow-push-${spec.pushTo}`), audience: fnUrl(spec.pushTo) },
       });
     }
   });
@@ -317,6 +320,33 @@ describe('functions', () => {
   });
 });
 
+/** Every IAM member grant as `role on <resource>[ if <condition>]`, by member. */
+function grantsByMember(): Map<string, string[]> {
+  const grants = new Map<string, string[]>();
+  for (const r of recorded.filter((r) => /IAMMember|IamMember/.test(r.type))) {
+    const i = r.inputs;
+    const target =
+      r.type === 'gcp:projects/iAMMember:IAMMember'
+        ? `project ${i.project}`
+        : r.type === 'gcp:pubsub/topicIAMMember:TopicIAMMember'
+          ? `topic ${i.topic}`
+          : r.type === 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember'
+            ? `subscription ${i.subscription}`
+            : r.type === 'gcp:secretmanager/secretIamMember:SecretIamMember'
+              ? `secret ${i.secretId}`
+              : r.type === 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember'
+                ? `service ${i.name}`
+                : r.type === 'gcp:serviceaccount/iAMMember:IAMMember'
+                  ? `account ${String(i.serviceAccountId).split('/').pop()}`
+                  : `unexpected ${r.type}`;
+    const condition = i.condition ? ` if ${i.condition.expression}` : '';
+    const list = grants.get(i.member) ?? [];
+    list.push(`${i.role} on ${target}${condition}`);
+    grants.set(i.member, list);
+  }
+  return grants;
+}
+
 describe('access', () => {
   it('grants nothing to allUsers or allAuthenticatedUsers, anywhere', () => {
     const text = JSON.stringify(recorded.map((r) => r.inputs));
@@ -328,60 +358,44 @@ describe('access', () => {
   });
 
   it('gives every account exactly its allowlisted roles, each on the narrowest resource', () => {
-    const grants = new Map<string, string[]>();
-    for (const r of recorded.filter((r) => /IAMMember|IamMember/.test(r.type))) {
-      const i = r.inputs;
-      const target =
-        r.type === 'gcp:projects/iAMMember:IAMMember'
-          ? `project ${i.project}`
-          : r.type === 'gcp:pubsub/topicIAMMember:TopicIAMMember'
-            ? `topic ${i.topic}`
-            : r.type === 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember'
-              ? `subscription ${i.subscription}`
-              : r.type === 'gcp:secretmanager/secretIamMember:SecretIamMember'
-                ? `secret ${i.secretId}`
-                : r.type === 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember'
-                  ? `service ${i.name}`
-                  : r.type === 'gcp:serviceaccount/iAMMember:IAMMember'
-                    ? `account ${String(i.serviceAccountId).split('/').pop()}`
-                    : `unexpected ${r.type}`;
-      const list = grants.get(i.member) ?? [];
-      list.push(`${i.role} on ${target}`);
-      grants.set(i.member, list);
-    }
+    const actual = Object.fromEntries([...grantsByMember()].map(([m, list]) => [m, list.sort()]));
+    const firestore = `roles/datastore.user on project ${PROJECT} if resource.name == "projects/${PROJECT}/databases/(default)"`;
     const expected: Record<string, string[]> = {
-      [member('edgeflow-fn-ingest')]: [
-        `roles/datastore.user on project ${PROJECT}`,
-        'roles/pubsub.publisher on topic edgeflow-alerts',
-      ],
+      [member('edgeflow-fn-ingest')]: [firestore, 'roles/pubsub.publisher on topic edgeflow-alerts'],
       [member('edgeflow-fn-notify')]: [
-        `roles/datastore.user on project ${PROJECT}`,
+        firestore,
         'roles/secretmanager.secretAccessor on secret edgeflow-notify-default-targets',
         'roles/secretmanager.secretAccessor on secret edgeflow-smtp-url',
       ],
-      [member('edgeflow-fn-triage')]: [`roles/datastore.user on project ${PROJECT}`],
-      [member('edgeflow-fn-build')]: [`roles/cloudbuild.builds.builder on project ${PROJECT}`],
-      [member('edgeflow-push-invoker')]: [
-        'roles/run.invoker on service edgeflow-ingest',
-        'roles/run.invoker on service edgeflow-notify',
-        'roles/run.invoker on service edgeflow-triage',
+      [member('edgeflow-fn-triage')]: [firestore],
+      [member('edgeflow-fn-build')]: [
+        `roles/artifactregistry.writer on project ${PROJECT}`,
+        `roles/logging.logWriter on project ${PROJECT}`,
+        `roles/storage.objectAdmin on project ${PROJECT} if resource.name == "projects/_/buckets/${PROJECT}-edgeflow-fn-source" || resource.name.startsWith("projects/_/buckets/${PROJECT}-edgeflow-fn-source/") || resource.name.startsWith("projects/_/buckets/gcf-v2-")`,
       ],
-      [member('gw-site-a')]: ['roles/pubsub.publisher on topic edgeflow-telemetry'],
-      [member('gw-plant-berlin-line-07')]: ['roles/pubsub.publisher on topic edgeflow-telemetry'],
+      [member('edgeflow-push-ingest')]: ['roles/run.invoker on service edgeflow-ingest'],
+      [member('edgeflow-push-notify')]: ['roles/run.invoker on service edgeflow-notify'],
+      [member('edgeflow-push-triage')]: ['roles/run.invoker on service edgeflow-triage'],
+      [member('gw-site-a')]: ['roles/pubsub.publisher on topic edgeflow-telemetry-site-a'],
+      [member('gw-plant-berlin-line-07')]: [
+        'roles/pubsub.publisher on topic edgeflow-telemetry-plant-berlin-line-07',
+      ],
       [`serviceAccount:${PUBSUB_AGENT}`]: [
-        `roles/iam.serviceAccountTokenCreator on account ${sa('edgeflow-push-invoker')}`,
+        `roles/iam.serviceAccountTokenCreator on account ${sa('edgeflow-push-ingest')}`,
+        `roles/iam.serviceAccountTokenCreator on account ${sa('edgeflow-push-notify')}`,
+        `roles/iam.serviceAccountTokenCreator on account ${sa('edgeflow-push-triage')}`,
         'roles/pubsub.publisher on topic edgeflow-dead-letters',
         'roles/pubsub.publisher on topic edgeflow-triage-failures',
         'roles/pubsub.subscriber on subscription edgeflow-alerts-notify',
         'roles/pubsub.subscriber on subscription edgeflow-dead-letters-triage',
-        'roles/pubsub.subscriber on subscription edgeflow-telemetry-ingest',
+        'roles/pubsub.subscriber on subscription edgeflow-telemetry-plant-berlin-line-07-ingest',
+        'roles/pubsub.subscriber on subscription edgeflow-telemetry-site-a-ingest',
       ],
     };
-    const actual = Object.fromEntries([...grants].map(([m, list]) => [m, list.sort()]));
     expect(actual).toEqual(expected);
   });
 
-  it('creates one account per function, the invoker, the build account and one per gateway', () => {
+  it('creates one account per function, an invoker per function, the build account and one per gateway', () => {
     expect(
       ofType('gcp:serviceaccount/account:Account')
         .map((a) => a.inputs.accountId)
@@ -391,10 +405,80 @@ describe('access', () => {
       'edgeflow-fn-ingest',
       'edgeflow-fn-notify',
       'edgeflow-fn-triage',
-      'edgeflow-push-invoker',
+      'edgeflow-push-ingest',
+      'edgeflow-push-notify',
+      'edgeflow-push-triage',
       'gw-plant-berlin-line-07',
       'gw-site-a',
     ]);
+  });
+});
+
+describe('telemetry isolation', () => {
+  const telemetryTopics = TOPOLOGY.telemetry.map((t) => t.topic.name);
+  const onTopic = (topic: string) =>
+    ofType('gcp:pubsub/topicIAMMember:TopicIAMMember').filter((r) => r.inputs.topic === topic);
+
+  it('provisions one topic and one push subscription to ingest per configured gateway', () => {
+    expect(telemetryTopics).toEqual(['edgeflow-telemetry-site-a', 'edgeflow-telemetry-plant-berlin-line-07']);
+    for (const id of GATEWAYS) {
+      one('gcp:pubsub/topic:Topic', (r) => r.inputs.name === `edgeflow-telemetry-${id}`);
+      const sub = one(
+        'gcp:pubsub/subscription:Subscription',
+        (r) => r.inputs.name === `edgeflow-telemetry-${id}-ingest`,
+      );
+      expect(sub.inputs.topic).toBe(`projects/${PROJECT}/topics/edgeflow-telemetry-${id}`);
+      expect(sub.inputs.pushConfig.pushEndpoint).toBe(
+        `${fnUrl('ingest')}/projects/${PROJECT}/topics/edgeflow-telemetry-${id}`,
+      );
+    }
+  });
+
+  it("lets gateway A publish to its own topic and not to B's: each telemetry topic has exactly its gateway as member", () => {
+    for (const id of GATEWAYS) {
+      const grants = onTopic(`edgeflow-telemetry-${id}`);
+      expect(grants.map((r) => [r.inputs.member, r.inputs.role])).toEqual([
+        [member(`gw-${id}`), 'roles/pubsub.publisher'],
+      ]);
+    }
+    const a = grantsByMember().get(member('gw-site-a')) ?? [];
+    expect(a.some((g) => g.includes('edgeflow-telemetry-plant-berlin-line-07'))).toBe(false);
+  });
+
+  it('grants no role at project level that can publish, and nothing on a telemetry topic to any non-gateway', () => {
+    const projectRoles = ofType('gcp:projects/iAMMember:IAMMember').map((r) => r.inputs.role);
+    // Roles that carry pubsub.topics.publish project-wide (basic roles, Pub/Sub's, Cloud Build's).
+    const publishing = /^roles\/(owner|editor|pubsub\.|cloudbuild\.builds\.builder)/;
+    expect(projectRoles.filter((r: string) => publishing.test(r))).toEqual([]);
+    expect(new Set(projectRoles)).toEqual(
+      new Set([
+        'roles/datastore.user',
+        'roles/logging.logWriter',
+        'roles/artifactregistry.writer',
+        'roles/storage.objectAdmin',
+      ]),
+    );
+    for (const topic of telemetryTopics) {
+      for (const r of onTopic(topic)) expect(r.inputs.member, topic).toMatch(/^serviceAccount:gw-/);
+    }
+  });
+
+  it('gives the gateways nothing but their topic, and each config its own topic', async () => {
+    const gateways = await resolved(stack.outputs.gateways);
+    for (const id of GATEWAYS) {
+      expect(grantsByMember().get(member(`gw-${id}`))).toEqual([
+        `roles/pubsub.publisher on topic edgeflow-telemetry-${id}`,
+      ]);
+      expect(gateways[id]?.config.forwarder.topic).toBe(`edgeflow-telemetry-${id}`);
+    }
+  });
+
+  it('pins every project-level data grant with a condition', () => {
+    for (const r of ofType('gcp:projects/iAMMember:IAMMember')) {
+      if (r.inputs.role === 'roles/datastore.user' || r.inputs.role === 'roles/storage.objectAdmin') {
+        expect(r.inputs.condition?.expression, r.name).toBeTruthy();
+      }
+    }
   });
 });
 
@@ -409,7 +493,7 @@ describe('gateways', () => {
         gatewayId: id,
         forwarder: {
           projectId: PROJECT,
-          topic: 'edgeflow-telemetry',
+          topic: `edgeflow-telemetry-${id}`,
           keyFilename: '/etc/edgeflow/pubsub-key.json',
         },
       });
@@ -452,7 +536,9 @@ describe('monitoring', () => {
     expect(dlFilters[1]).toContain('pubsub.googleapis.com/subscription/dead_letter_message_count');
 
     const b = backlog.inputs.conditions[0].conditionThreshold;
-    expect(b.filter).toContain('resource.labels.subscription_id = "edgeflow-telemetry-ingest"');
+    expect(b.filter).toContain(
+      'resource.labels.subscription_id = one_of("edgeflow-telemetry-site-a-ingest", "edgeflow-telemetry-plant-berlin-line-07-ingest")',
+    );
     expect(b.filter).toContain('pubsub.googleapis.com/subscription/oldest_unacked_message_age');
     expect(b.thresholdValue).toBe(900);
 

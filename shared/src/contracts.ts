@@ -151,6 +151,11 @@ export type NotificationTarget = Static<typeof NotificationTargetSchema>;
 export const DeviceProfileSchema = Type.Object(
   {
     deviceId: DeviceIdSchema,
+    /**
+     * The gateway the device is registered to: the cloud accepts its readings and alerts from
+     * that gateway only. A profile without one is bound to no gateway, so nothing is accepted.
+     */
+    gatewayId: Type.Optional(GatewayIdSchema),
     site: Type.String({ minLength: 1, maxLength: 100 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     /** Unit per metric, for display; defaults come from the metric catalogue. */

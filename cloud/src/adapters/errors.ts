@@ -12,8 +12,29 @@ export const CloudErrorCodes = {
   TEST_FAULT: 'EDGEFLOW_TEST_FAULT',
   /** A Pub/Sub message is not a telemetry batch or alert event at all (permanent). */
   BAD_MESSAGE: 'EDGEFLOW_BAD_MESSAGE',
+  /**
+   * A telemetry message that did not arrive on a gateway's own telemetry topic (no CloudEvent
+   * source naming one): nothing says which gateway sent it (permanent).
+   */
+  NO_TRANSPORT_IDENTITY: 'EDGEFLOW_NO_TRANSPORT_IDENTITY',
+  /** A batch whose payload names another gateway than the topic it arrived on (permanent). */
+  GATEWAY_MISMATCH: 'EDGEFLOW_GATEWAY_MISMATCH',
+  /** A reading or alert of a device that is not registered to the sending gateway (dropped). */
+  DEVICE_NOT_OF_GATEWAY: 'EDGEFLOW_DEVICE_NOT_OF_GATEWAY',
+  /** An alert inside a batch that names another gateway than the batch (dropped). */
+  ALERT_GATEWAY_MISMATCH: 'EDGEFLOW_ALERT_GATEWAY_MISMATCH',
+  /** A reading whose sequence jumps too far past the gateway's last seen one (dropped). */
+  SEQ_JUMP: 'EDGEFLOW_SEQ_JUMP',
   /** Function configuration from the environment is invalid. */
   CONFIG_INVALID: 'EDGEFLOW_CONFIG_INVALID',
+  /** A webhook URL does not parse or carries credentials; never fetched (permanent). */
+  WEBHOOK_URL_INVALID: 'EDGEFLOW_WEBHOOK_URL_INVALID',
+  /** A webhook URL is not https (plain http only to loopback, local stack only); never fetched. */
+  WEBHOOK_NOT_HTTPS: 'EDGEFLOW_WEBHOOK_NOT_HTTPS',
+  /** A webhook URL's host is not on the notify allowlist; never fetched (permanent). */
+  WEBHOOK_HOST_NOT_ALLOWED: 'EDGEFLOW_WEBHOOK_HOST_NOT_ALLOWED',
+  /** A webhook answered with a redirect, which is not followed: a failed delivery (permanent). */
+  WEBHOOK_REDIRECT: 'EDGEFLOW_WEBHOOK_REDIRECT',
 } as const;
 
 export type CloudErrorCode = (typeof CloudErrorCodes)[keyof typeof CloudErrorCodes];

@@ -2,7 +2,7 @@
  * `npm run local -- up`: the local cloud in the foreground. Prints the environment a gateway
  * needs, then a line containing `local cloud ready`; Ctrl-C or SIGTERM tears it all down.
  */
-import { type FunctionName, TOPOLOGY } from '@edgeflow/shared';
+import { type FunctionName, isGatewayId } from '@edgeflow/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../logging.ts';
 import { FUNCTION_NAMES, type LocalCloud, startLocalCloud } from './cloud.ts';
@@ -26,6 +26,12 @@ function functionList(value: string): FunctionName[] {
   return names as FunctionName[];
 }
 
+function gatewayIds(value: string, previous: string[] = []): string[] {
+  if (!isGatewayId(value))
+    throw new InvalidArgumentError('must be a gateway id (3-63 of a-z, 0-9 and -, starting with a letter)');
+  return [...previous, value];
+}
+
 const program = new Command('local')
   .description("Run edgeflow's cloud side locally on Google's Pub/Sub and Firestore emulators.")
   .showHelpAfterError();
@@ -39,6 +45,11 @@ program
   .option('--pubsub-port <port>', 'Pub/Sub emulator port (default: a free port)', port)
   .option('--firestore-port <port>', 'Firestore emulator port (default: a free port)', port)
   .option('--project <id>', 'project id', DEFAULT_PROJECT_ID)
+  .option(
+    '--gateway <id>',
+    'a gateway to create a telemetry topic and push subscription for (repeatable)',
+    gatewayIds,
+  )
   .option(
     '--functions <names>',
     `comma-separated functions to serve (default: ${FUNCTION_NAMES.join(',')})`,
@@ -58,6 +69,7 @@ interface Options {
   pubsubPort?: number;
   firestorePort?: number;
   project: string;
+  gateway?: string[];
   functions?: FunctionName[];
   logLevel: string;
   quietFunctions?: boolean;
@@ -80,6 +92,7 @@ async function up(opts: Options): Promise<void> {
   try {
     cloud = await startLocalCloud({
       projectId: opts.project,
+      gateways: opts.gateway ?? [],
       pubsubPort: opts.pubsubPort,
       firestorePort: opts.firestorePort,
       logger,
@@ -103,7 +116,11 @@ async function up(opts: Options): Promise<void> {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}\n`,
   );
-  out.write(`# telemetry topic: projects/${cloud.projectId}/topics/${TOPOLOGY.topics.telemetry.name}\n`);
+  for (const route of cloud.topology.telemetry) {
+    out.write(
+      `# telemetry topic of ${route.gatewayId}: projects/${cloud.projectId}/topics/${route.topic.name}\n`,
+    );
+  }
   out.write(`local cloud ready (project ${cloud.projectId}); Ctrl-C to stop\n`);
 }
 

@@ -1,9 +1,10 @@
 /**
- * The local cloud: both emulators, the shared topology applied to them, and every function
- * served by functions-framework behind its push subscription. Used by `npm run local -- up`,
- * by `npm start`, and by every cloud / e2e test (started once per test file).
+ * The local cloud: both emulators, the topology for its gateways applied to them, and every
+ * function served by functions-framework behind its push subscription. Used by
+ * `npm run local -- up`, by `npm start`, and by every cloud / e2e test (started once per
+ * test file). Each gateway has a telemetry topic of its own; `addGateway` adds one at runtime.
  */
-import { type FunctionName, TOPOLOGY, type Topology } from '@edgeflow/shared';
+import { type FunctionName, isGatewayId, type Topology, topologyFor } from '@edgeflow/shared';
 import type { Logger } from 'pino';
 import { createLogger } from '../logging.ts';
 import {
@@ -31,7 +32,13 @@ export interface LocalCloudOptions {
   readonly functionSources?: Partial<Record<FunctionName, string>>;
   /** Each line a function prints (its JSON logs); default: logged at debug. */
   readonly onFunctionOutput?: (fn: FunctionName, line: string) => void;
-  readonly topology?: Topology;
+  /** Gateways whose telemetry topic and push subscription are created at start; default none. */
+  readonly gateways?: readonly string[];
+  /**
+   * Builds the topology for a set of gateways, at start and on each `addGateway`; default
+   * `topologyFor`. Tests use it to change a policy the emulator treats differently.
+   */
+  readonly topology?: (gatewayIds: readonly string[]) => Topology;
   /** Where PUBSUB_EMULATOR_HOST / FIRESTORE_EMULATOR_HOST / PATH are looked up; default process.env. */
   readonly hostEnv?: NodeJS.ProcessEnv;
 }
@@ -47,7 +54,10 @@ export interface LocalCloud {
    * names. The functions run with this plus the pass-through `EDGEFLOW_*` settings.
    */
   readonly env: Readonly<Record<string, string>>;
+  /** The topology as applied now (it grows with `addGateway`). */
   readonly topology: Topology;
+  /** Creates this gateway's telemetry topic and push subscription; a no-op when it has them. */
+  addGateway(gatewayId: string): Promise<void>;
   /** Process group id of a function's server, e.g. for a kill -9 fault test. */
   functionPgid(fn: FunctionName): number;
   /** Restarts one function (new process, new port, push endpoint re-pointed), optionally with extra env. */
@@ -63,7 +73,8 @@ const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'NODE_EXTRA_CA_CERTS'
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const startedAt = performance.now();
   const projectId = options.projectId ?? DEFAULT_PROJECT_ID;
-  const topology = options.topology ?? TOPOLOGY;
+  const buildTopology = options.topology ?? topologyFor;
+  let topology = buildTopology(options.gateways ?? []);
   const logger = options.logger ?? createLogger('local');
   const hostEnv = options.hostEnv ?? process.env;
   const served = options.functions ?? FUNCTION_NAMES;
@@ -83,7 +94,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       FIRESTORE_EMULATOR_HOST: firestore.host,
       GOOGLE_CLOUD_PROJECT: projectId,
       EDGEFLOW_PROJECT_ID: projectId,
-      EDGEFLOW_TELEMETRY_TOPIC: topology.topics.telemetry.name,
       EDGEFLOW_ALERTS_TOPIC: topology.topics.alerts.name,
       EDGEFLOW_DEAD_LETTER_TOPIC: topology.topics.deadLetters.name,
     };
@@ -143,7 +153,29 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return urls();
       },
       env: Object.freeze(clientEnv),
-      topology,
+      get topology() {
+        return topology;
+      },
+      async addGateway(gatewayId) {
+        if (!isGatewayId(gatewayId)) throw new Error(`not a gateway id: ${JSON.stringify(gatewayId)}`);
+        if (topology.telemetry.some((t) => t.gatewayId === gatewayId)) return;
+        const next = buildTopology([...topology.telemetry.map((t) => t.gatewayId), gatewayId]);
+        const route = next.telemetry.find((t) => t.gatewayId === gatewayId);
+        // Only the new route: re-applying every subscription would re-point them all for nothing.
+        const added: Topology = {
+          ...next,
+          telemetry: route ? [route] : [],
+          subscriptions: next.subscriptions.filter((s) => s.topic === route?.topic.name),
+        };
+        await applyTopology({
+          pubsubHost: pubsub.host,
+          projectId,
+          topology: added,
+          functionUrls: urls(),
+          logger,
+        });
+        topology = next;
+      },
       functionPgid(fn) {
         const s = servers.get(fn);
         if (!s) throw new Error(`function ${fn} is not served`);

@@ -1,5 +1,5 @@
 /**
- * Applies the shared topology to a Pub/Sub emulator (or any Pub/Sub) with the real client:
+ * Applies a topology to a Pub/Sub emulator (or any Pub/Sub) with the real client:
  * topics, then subscriptions with ack deadline, retry and dead-letter policy, and a push
  * endpoint per function. Idempotent: existing resources are updated to match, so applying
  * twice, or to an emulator someone else started, is fine.
@@ -9,7 +9,7 @@
  * holds `projects/<p>/topics/<t>` (its legacyPubSubEventMiddleware takes the topic from the
  * path), hence `<functionUrl>/projects/<p>/topics/<t>`.
  */
-import type { FunctionName, Topology } from '@edgeflow/shared';
+import { type FunctionName, type Topology, topicsOf } from '@edgeflow/shared';
 import { PubSub } from '@google-cloud/pubsub';
 import type { Logger } from 'pino';
 
@@ -43,7 +43,7 @@ export async function applyTopology(options: ApplyTopologyOptions): Promise<void
   const pubsub = pubsubClient(options.pubsubHost, projectId);
   try {
     // Every topic first: a dead-letter policy needs its topic to exist on the emulator.
-    for (const spec of Object.values(topology.topics)) {
+    for (const spec of topicsOf(topology)) {
       try {
         await pubsub.createTopic({
           name: spec.name,

@@ -5,6 +5,7 @@ import type { AlertEvent } from '@edgeflow/shared';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { channelFactory } from '../../src/adapters/channels/index.ts';
+import { WebhookPolicy } from '../../src/adapters/channels/webhook-policy.ts';
 import { ChannelError, type Notification } from '../../src/functions/notify/ports.ts';
 
 const event: AlertEvent = {
@@ -102,6 +103,8 @@ async function smtpSink(rcptCode = 250): Promise<{ url: string; messages: string
 const settings = {
   mailFrom: 'edgeflow@example.test',
   webhookTimeoutMs: 2_000,
+  // The sinks here are plain http on loopback: the local stack's exception.
+  webhookPolicy: new WebhookPolicy({ allowedHosts: [], allowLoopbackHttp: true }),
   logger: pino({ level: 'silent' }),
 };
 

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { encodeBatch, TOPOLOGY } from '@edgeflow/shared';
+import { encodeBatch, telemetryTopicName, topologyFor } from '@edgeflow/shared';
 import { describe, expect, it } from 'vitest';
 import { DEAD_LETTERS_COLLECTION, type DeadLetterDoc } from '../../src/functions/triage/dead-letter.ts';
 import { freePort } from '../../src/local/index.ts';
@@ -18,7 +18,12 @@ const run = promisify(execFile);
 const DLQ = fileURLToPath(new URL('../../src/cli/dlq.ts', import.meta.url));
 
 describe('dead letter -> triage -> dlq replay -> persisted', () => {
-  const local = useLocalCloud({ functions: ['ingest', 'triage'], topology: withoutOrdering(TOPOLOGY) });
+  const local = useLocalCloud({
+    functions: ['ingest', 'triage'],
+    gateways: ['gw-replay'],
+    topology: (ids) => withoutOrdering(topologyFor(ids)),
+  });
+  const telemetry = telemetryTopicName('gw-replay');
 
   it('replays a batch that failed while Firestore was unreachable, and ingest then persists it', async () => {
     dumpFunctionLogsOnFailure(local);
@@ -41,7 +46,7 @@ describe('dead letter -> triage -> dlq replay -> persisted', () => {
       ],
       alerts: [],
     });
-    await pubsub.topic(TOPOLOGY.topics.telemetry.name).publishMessage({
+    await pubsub.topic(telemetry).publishMessage({
       data: Buffer.from(batch),
       attributes: { schema: 'edgeflow.telemetry', encoding: 'cbor', gatewayId: 'gw-replay' },
     });
@@ -58,8 +63,8 @@ describe('dead letter -> triage -> dlq replay -> persisted', () => {
       { timeoutMs: 120_000, intervalMs: 500, what: 'the dead letter recorded by triage' },
     );
     expect(letter.doc).toMatchObject({
-      sourceTopic: TOPOLOGY.topics.telemetry.name,
-      subscription: 'edgeflow-telemetry-ingest',
+      sourceTopic: telemetry,
+      subscription: 'edgeflow-telemetry-gw-replay-ingest',
       deliveryAttempt: 5,
       attributes: { schema: 'edgeflow.telemetry', encoding: 'cbor', gatewayId: 'gw-replay' },
     });
@@ -71,7 +76,7 @@ describe('dead letter -> triage -> dlq replay -> persisted', () => {
       env: { PATH: process.env.PATH, ...cloud.env },
       timeout: 60_000,
     });
-    expect(stdout).toContain(`replayed ${letter.id} to ${TOPOLOGY.topics.telemetry.name}`);
+    expect(stdout).toContain(`replayed ${letter.id} to ${telemetry}`);
 
     const readings = await waitFor(
       async () => {

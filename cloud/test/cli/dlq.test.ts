@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { encodeBatch, TOPOLOGY } from '@edgeflow/shared';
+import { encodeBatch, telemetrySubscriptionName, telemetryTopicName } from '@edgeflow/shared';
 import type { Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -14,8 +14,8 @@ import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
 const DLQ = fileURLToPath(new URL('../../src/cli/dlq.ts', import.meta.url));
-const telemetry = TOPOLOGY.topics.telemetry.name;
-const ingestSub = TOPOLOGY.subscriptions.find((s) => s.pushTo === 'ingest')?.name as string;
+const telemetry = telemetryTopicName('gw-dlq');
+const ingestSub = telemetrySubscriptionName('gw-dlq');
 
 const batch = encodeBatch({
   gatewayId: 'gw-dlq',
@@ -46,7 +46,7 @@ function letter(messageId: string, overrides: Partial<DeadLetterInput> = {}): De
 
 describe('dlq CLI against the emulators', () => {
   // No functions needed: the telemetry subscription is then a pull subscription we can read.
-  const local = useLocalCloud({ functions: ['triage'] });
+  const local = useLocalCloud({ functions: ['triage'], gateways: ['gw-dlq'] });
   const received: Message[] = [];
 
   const dlq = async (...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> => {
@@ -117,7 +117,7 @@ describe('dlq CLI against the emulators', () => {
   it('replays one letter to its source topic with its attributes and marks it replayed', async () => {
     const r = await dlq('replay', 'triage-m1');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/replayed triage-m1 to edgeflow-telemetry as message \S+ \(replay #1\)/);
+    expect(r.stdout).toMatch(/replayed triage-m1 to edgeflow-telemetry-gw-dlq as message \S+ \(replay #1\)/);
     const msg = await waitFor(() => received.find((m) => m.attributes.replayProbe === 'm1'), {
       timeoutMs: 30_000,
       what: 'the replayed message on the telemetry subscription',

@@ -64,7 +64,7 @@ afterEach(() => {
 
 describe('npm run local -- up', () => {
   it('prints the gateway environment and "local cloud ready"; SIGTERM tears everything down', async () => {
-    const up = startUp();
+    const up = startUp('--gateway', 'gw-one', '--gateway', 'gw-two');
     current = up;
     await waitFor(() => up.stdout.includes('local cloud ready'), {
       timeoutMs: 120_000,
@@ -73,7 +73,14 @@ describe('npm run local -- up', () => {
     expect(up.stdout).toMatch(/^export PUBSUB_EMULATOR_HOST=127\.0\.0\.1:\d+$/m);
     expect(up.stdout).toMatch(/^export FIRESTORE_EMULATOR_HOST=127\.0\.0\.1:\d+$/m);
     expect(up.stdout).toMatch(/^export GOOGLE_CLOUD_PROJECT=demo-edgeflow$/m);
-    expect(up.stdout).toMatch(/^export EDGEFLOW_TELEMETRY_TOPIC=edgeflow-telemetry$/m);
+    // No shared telemetry topic: one per gateway named on the command line.
+    expect(up.stdout).not.toMatch(/EDGEFLOW_TELEMETRY_TOPIC/);
+    expect(up.stdout).toMatch(
+      /^# telemetry topic of gw-one: projects\/demo-edgeflow\/topics\/edgeflow-telemetry-gw-one$/m,
+    );
+    expect(up.stdout).toMatch(
+      /^# telemetry topic of gw-two: projects\/demo-edgeflow\/topics\/edgeflow-telemetry-gw-two$/m,
+    );
     const groups = reportedGroups(up.stderr);
     expect(groups).toHaveLength(5); // two emulators, three functions
     expect(liveMembers(groups).length).toBeGreaterThanOrEqual(10);
@@ -100,6 +107,13 @@ describe('npm run local -- up', () => {
       what: 'every process of the stack to exit',
     });
   }, 180_000);
+
+  it('rejects a bad gateway id with a usage message', async () => {
+    const up = startUp('--gateway', 'Bad_Id');
+    current = up;
+    expect(await up.exited).not.toBe(0);
+    expect(up.stderr).toContain('must be a gateway id');
+  }, 30_000);
 
   it('rejects a bad port with a usage message', async () => {
     const up = startUp('--pubsub-port', 'abc');

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TOPOLOGY } from '@edgeflow/shared';
+import { SHARED_TOPICS, topicsOf } from '@edgeflow/shared';
 import { describe, expect, it } from 'vitest';
 import { applyTopology, pushEndpoint } from '../../src/local/index.ts';
 import { isGroupAlive } from '../../src/local/process-group.ts';
@@ -18,17 +18,20 @@ function liveMembers(pgid: number): string[] {
 }
 
 describe('startLocalCloud', () => {
-  const local = useLocalCloud({ env: { EDGEFLOW_TEST_MARKER: 'from-test' } });
+  const local = useLocalCloud({ env: { EDGEFLOW_TEST_MARKER: 'from-test' }, gateways: ['gw-one', 'gw-two'] });
 
-  it('applies the shared topology: topics, dead-letter and retry policies, ack deadlines, push to each function', async () => {
+  it('applies the topology of its gateways: topics, dead-letter and retry policies, ack deadlines, push to each function', async () => {
     const { cloud, pubsub } = local;
     const [topics] = await pubsub.getTopics();
     expect(topics.map((t) => t.name.split('/').pop()).sort()).toEqual(
-      Object.values(TOPOLOGY.topics)
-        .map((t) => t.name)
-        .sort(),
+      [
+        ...Object.values(SHARED_TOPICS).map((t) => t.name),
+        'edgeflow-telemetry-gw-one',
+        'edgeflow-telemetry-gw-two',
+      ].sort(),
     );
-    for (const spec of TOPOLOGY.subscriptions) {
+    expect(cloud.topology.telemetry.map((t) => t.gatewayId)).toEqual(['gw-one', 'gw-two']);
+    for (const spec of cloud.topology.subscriptions) {
       const [meta] = await pubsub.subscription(spec.name).getMetadata();
       expect(meta.topic).toBe(`projects/${cloud.projectId}/topics/${spec.topic}`);
       expect(meta.ackDeadlineSeconds).toBe(spec.ackDeadlineSeconds);
@@ -48,14 +51,29 @@ describe('startLocalCloud', () => {
     const args = {
       pubsubHost: cloud.pubsubHost,
       projectId: cloud.projectId,
-      topology: TOPOLOGY,
+      topology: cloud.topology,
       functionUrls: cloud.functionUrls,
       logger: createLogger('t', { level: 'silent' }),
     };
     await applyTopology(args);
     await applyTopology(args);
     const [subs] = await pubsub.getSubscriptions();
-    expect(subs).toHaveLength(TOPOLOGY.subscriptions.length);
+    expect(subs).toHaveLength(cloud.topology.subscriptions.length);
+  }, 60_000);
+
+  it('addGateway creates that gateway’s topic and push subscription to ingest, once', async () => {
+    const { cloud, pubsub } = local;
+    await cloud.addGateway('gw-three');
+    await cloud.addGateway('gw-three');
+    expect(cloud.topology.telemetry.map((t) => t.gatewayId)).toEqual(['gw-one', 'gw-two', 'gw-three']);
+    const [meta] = await pubsub.subscription('edgeflow-telemetry-gw-three-ingest').getMetadata();
+    expect(meta.topic).toBe(`projects/${cloud.projectId}/topics/edgeflow-telemetry-gw-three`);
+    expect(meta.pushConfig?.pushEndpoint).toBe(
+      pushEndpoint(cloud.functionUrls.ingest, cloud.projectId, 'edgeflow-telemetry-gw-three'),
+    );
+    const [topics] = await pubsub.getTopics();
+    expect(topics).toHaveLength(topicsOf(cloud.topology).length);
+    await expect(cloud.addGateway('Not A Gateway')).rejects.toThrow(/not a gateway id/);
   }, 60_000);
 
   it('exposes the environment a client needs', () => {
@@ -65,8 +83,9 @@ describe('startLocalCloud', () => {
       FIRESTORE_EMULATOR_HOST: cloud.firestoreHost,
       GOOGLE_CLOUD_PROJECT: cloud.projectId,
       EDGEFLOW_PROJECT_ID: cloud.projectId,
-      EDGEFLOW_TELEMETRY_TOPIC: TOPOLOGY.topics.telemetry.name,
     });
+    // A telemetry topic is a gateway's, never the whole stack's.
+    expect(cloud.env).not.toHaveProperty('EDGEFLOW_TELEMETRY_TOPIC');
     expect(Object.keys(cloud.functionUrls).sort()).toEqual(['ingest', 'notify', 'triage']);
     // The JVMs we launched (none when the environment names shared emulators).
     const launched = Number(!process.env.PUBSUB_EMULATOR_HOST) + Number(!process.env.FIRESTORE_EMULATOR_HOST);
@@ -91,7 +110,7 @@ describe('startLocalCloud', () => {
     expect(cloud.functionUrls.triage).not.toBe(oldUrl);
     const [meta] = await pubsub.subscription('edgeflow-dead-letters-triage').getMetadata();
     expect(meta.pushConfig?.pushEndpoint).toBe(
-      pushEndpoint(cloud.functionUrls.triage, cloud.projectId, TOPOLOGY.topics.deadLetters.name),
+      pushEndpoint(cloud.functionUrls.triage, cloud.projectId, SHARED_TOPICS.deadLetters.name),
     );
     // The function process got the stack's environment plus the extra setting.
     const node = liveMembers(cloud.functionPgid('triage')).find((m) => !m.endsWith(' sh'));

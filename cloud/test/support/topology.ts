@@ -9,6 +9,10 @@ import type { Topology } from '@edgeflow/shared';
 export function withoutOrdering(topology: Topology): Topology {
   return {
     ...topology,
+    telemetry: topology.telemetry.map((t) => ({
+      ...t,
+      subscription: { ...t.subscription, messageOrdering: false },
+    })),
     subscriptions: topology.subscriptions.map((s) => ({ ...s, messageOrdering: false })),
   };
 }

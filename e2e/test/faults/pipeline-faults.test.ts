@@ -13,7 +13,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type FaultProxy, pubsubClient, pushEndpoint, startFaultProxy } from '@edgeflow/cloud/local';
-import { encodeBatch, type RuleSet, subscriptionFor, TelemetryAttributes } from '@edgeflow/shared';
+import {
+  encodeBatch,
+  type RuleSet,
+  subscriptionFor,
+  TelemetryAttributes,
+  telemetryTopicName,
+} from '@edgeflow/shared';
 import type { PubSub } from '@google-cloud/pubsub';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,7 +251,7 @@ describe('faults through the whole pipeline', () => {
   }, 180_000);
 
   it('4. every batch delivered twice: Firestore, alerts and webhooks unchanged by the copies', async () => {
-    const dup = await startDuplicator(pubsub, p.cloud.topology.topics.telemetry.name, 'faults-duplicator');
+    const dup = await startDuplicator(pubsub, telemetryTopicName(GATEWAY_ID), 'faults-duplicator');
     const { pub, fromMs, toMs, alertDevice } = steadyLoad();
     try {
       await pub.waitAcked(5, 30_000);
@@ -264,7 +270,7 @@ describe('faults through the whole pipeline', () => {
   }, 240_000);
 
   it('5. poison batches among good ones are dead-lettered with a reason; a dead-lettered valid batch is replayable', async () => {
-    const telemetry = pubsub.topic(p.cloud.topology.topics.telemetry.name);
+    const telemetry = pubsub.topic(telemetryTopicName(GATEWAY_ID));
     const attributes = { ...TelemetryAttributes, gatewayId: GATEWAY_ID };
     const { pub } = steadyLoad();
     let garbageId = '';
@@ -324,11 +330,13 @@ describe('faults through the whole pipeline', () => {
     const ingestSubscription = subscriptionFor('ingest', p.cloud.topology);
     await pubsub.topic(p.cloud.topology.topics.deadLetters.name).publishMessage({
       data: Buffer.from(
-        encodeBatch({ gatewayId: 'faults-replay', createdAtMs: replayTs, readings, alerts: [] }),
+        // The gateway's own batch: a replay goes back to its topic, where ingest checks it.
+        encodeBatch({ gatewayId: GATEWAY_ID, createdAtMs: replayTs, readings, alerts: [] }),
       ),
       attributes: {
         ...TelemetryAttributes,
-        gatewayId: 'faults-replay',
+        gatewayId: GATEWAY_ID,
+        replayProbe: 'faults-replay',
         CloudPubSubDeadLetterSourceSubscription: `projects/${p.cloud.projectId}/subscriptions/${ingestSubscription.name}`,
         CloudPubSubDeadLetterSourceSubscriptionProject: p.cloud.projectId,
         CloudPubSubDeadLetterSourceDeliveryCount: String(
@@ -341,7 +349,7 @@ describe('faults through the whole pipeline', () => {
       async () => {
         const snap = await p.db.collection('deadLetters').where('source', '==', 'triage').get();
         const d = snap.docs.find(
-          (x) => (x.get('attributes') as Record<string, string>)?.gatewayId === 'faults-replay',
+          (x) => (x.get('attributes') as Record<string, string>)?.replayProbe === 'faults-replay',
         );
         return d ? { id: d.id, data: d.data() } : undefined;
       },
@@ -374,7 +382,7 @@ describe('faults through the whole pipeline', () => {
   it('3. ingest failing transiently (500 after its writes, then unreachable): redelivery leaves no duplicates', async () => {
     // The push subscription goes through the fault proxy for this test only (nothing is
     // pending when it is re-pointed, either way).
-    const topic = p.cloud.topology.topics.telemetry.name;
+    const topic = telemetryTopicName(GATEWAY_ID);
     const subscription = pubsub.subscription(subscriptionFor('ingest', p.cloud.topology).name);
     const push = await startPushProxy(() => p.cloud.functionUrls.ingest);
     await subscription.modifyPushConfig({ pushEndpoint: pushEndpoint(push.url, p.cloud.projectId, topic) });

@@ -1,4 +1,4 @@
-import { TOPOLOGY } from '@edgeflow/shared';
+import { type Problem, telemetryTopicName } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 
 const MiB = 1024 * 1024;
@@ -20,11 +20,13 @@ export const ForwarderConfigSchema = Type.Object(
       description:
         'GCP project of the telemetry topic. The default, a demo- project, only exists on the local emulator.',
     }),
-    topic: Type.String({
-      minLength: 1,
-      default: TOPOLOGY.topics.telemetry.name,
-      description: 'Pub/Sub topic (short name) receiving the CBOR telemetry batches.',
-    }),
+    topic: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Pub/Sub topic (short name) receiving the CBOR telemetry batches. Derived from the gateway id (edgeflow-telemetry-<gatewayId>) when absent; any other topic is refused, because the cloud takes the gateway's identity from the topic.",
+      }),
+    ),
     keyFilename: Type.Optional(
       Type.String({
         minLength: 1,
@@ -84,4 +86,24 @@ export const ForwarderConfigSchema = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
-export type ForwarderConfig = Static<typeof ForwarderConfigSchema>;
+/** The section once its topic is resolved (see `resolveForwarderTopic`). */
+export type ForwarderConfig = Static<typeof ForwarderConfigSchema> & { readonly topic: string };
+
+/**
+ * The gateway's own telemetry topic, or the problem with the configured one. Only this
+ * gateway may publish to its topic and the cloud checks every batch against the topic it
+ * arrived on, so a topic of another gateway would only get every batch dead-lettered.
+ */
+export function resolveForwarderTopic(
+  gatewayId: string,
+  configured: string | undefined,
+): { readonly topic: string } | { readonly problem: Problem } {
+  const own = telemetryTopicName(gatewayId);
+  if (configured === undefined || configured === own) return { topic: own };
+  return {
+    problem: {
+      path: '/forwarder/topic',
+      message: `must be this gateway's own telemetry topic ${own} (or absent), not ${configured}`,
+    },
+  };
+}

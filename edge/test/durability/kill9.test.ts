@@ -10,7 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Reading } from '@edgeflow/shared';
+import { type Reading, telemetryTopicName } from '@edgeflow/shared';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -157,7 +157,9 @@ describe('gateway durability under kill -9', () => {
     it(`loses no PUBACKed reading across ${KILLS} kill -9 restarts (seed ${seed})`, async () => {
       const random = seededRandom(seed);
       const { dir, cleanup } = await tempDir('edgeflow-kill9-');
-      const topicName = `kill9-${seed}-${Date.now()}`;
+      // A gateway of its own per run: its topic is derived from its id.
+      const gatewayId = `gw-kill9-${seed}-${Date.now()}`;
+      const topicName = telemetryTopicName(gatewayId);
       const sub = await topicWithSubscription(emulator.host, topicName);
       const registryFile = join(dir, 'devices.json');
       const secrets = await writeTestRegistry(
@@ -168,7 +170,7 @@ describe('gateway durability under kill -9', () => {
       await writeFile(
         configPath,
         JSON.stringify({
-          gatewayId: 'gw-kill9',
+          gatewayId,
           logLevel: 'warn',
           registryFile,
           mqtt: { host: '127.0.0.1', port: 0 },

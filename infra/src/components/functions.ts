@@ -1,9 +1,9 @@
 /**
  * The three Cloud Run functions (2nd gen), built by Cloud Build from the bundled source
  * archive, each running as its own service account behind internal-only ingress and invokable
- * only by the push invoker account; plus the notify function's secrets.
+ * only by its own push invoker account; plus the notify function's secrets.
  */
-import { type FunctionName, subscriptionFor, type Topology } from '@edgeflow/shared';
+import { type FunctionName, PUSH_POLICIES, type Topology } from '@edgeflow/shared';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { InfraConfig } from '../config.ts';
@@ -28,10 +28,12 @@ export interface FunctionsArgs {
   readonly sourceBucket: gcp.storage.Bucket;
   readonly runtimeAccounts: Readonly<Record<FunctionName, gcp.serviceaccount.Account>>;
   readonly buildAccount: gcp.serviceaccount.Account;
-  readonly invoker: gcp.serviceaccount.Account;
+  /** Per function, the one account its push subscriptions sign tokens as. */
+  readonly invokers: Readonly<Record<FunctionName, gcp.serviceaccount.Account>>;
   readonly sizing: InfraConfig['functions'];
   readonly retentionDays: number;
   readonly mailFrom: string | undefined;
+  readonly webhookAllowedHosts: readonly string[];
   /** The notify function's secrets (see env.ts notifySecrets). */
   readonly notifySecrets: readonly SecretEnv[];
 }
@@ -101,7 +103,7 @@ export class Functions extends pulumi.ComponentResource {
           project: args.project,
           location: args.region,
           name: functionName(fn),
-          description: `edgeflow ${fn} (push from ${subscriptionFor(fn, args.topology).name})`,
+          description: `edgeflow ${fn} (push from ${pushSources(fn, args.topology)})`,
           buildConfig: {
             runtime: FUNCTION_RUNTIME,
             entryPoint: fn,
@@ -120,12 +122,13 @@ export class Functions extends pulumi.ComponentResource {
             availableMemory: `${sizing.memoryMb}Mi`,
             // Past the subscription's ack deadline Pub/Sub redelivers anyway; running longer
             // would only do the same work twice.
-            timeoutSeconds: subscriptionFor(fn, args.topology).ackDeadlineSeconds,
+            timeoutSeconds: PUSH_POLICIES[fn].ackDeadlineSeconds,
             environmentVariables: functionEnvironment(fn, {
               project: args.project,
               topology: args.topology,
               retentionDays: args.retentionDays,
               mailFrom: args.mailFrom,
+              webhookAllowedHosts: args.webhookAllowedHosts,
             }),
             ...(usesSecrets ? { secretEnvironmentVariables: secretEnv } : {}),
           },
@@ -140,7 +143,7 @@ export class Functions extends pulumi.ComponentResource {
           location: args.region,
           name: functions[fn].name,
           role: 'roles/run.invoker',
-          member: args.invoker.member,
+          member: args.invokers[fn].member,
         },
         child,
       );
@@ -148,4 +151,10 @@ export class Functions extends pulumi.ComponentResource {
     this.functions = functions;
     this.registerOutputs({});
   }
+}
+
+/** What pushes to `fn`: ingest has a subscription per gateway, so it names the pattern. */
+function pushSources(fn: FunctionName, topology: Topology): string {
+  if (fn === 'ingest') return 'edgeflow-telemetry-<gateway>-ingest';
+  return topology.subscriptions.find((s) => s.pushTo === fn)?.name ?? 'nothing';
 }

@@ -3,7 +3,7 @@
  * push subscriptions to the functions with OIDC tokens, retry and dead-letter policies, and
  * every Pub/Sub IAM grant, each on the topic or subscription itself.
  */
-import type { FunctionName, Topology } from '@edgeflow/shared';
+import { type FunctionName, type Topology, topicsOf } from '@edgeflow/shared';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { childOptions } from './options.ts';
@@ -21,7 +21,8 @@ export interface MessagingArgs {
   readonly topology: Topology;
   /** Base URL of each function (its Cloud Run service URL). */
   readonly pushUrls: Readonly<Record<FunctionName, pulumi.Input<string>>>;
-  readonly invokerEmail: pulumi.Input<string>;
+  /** Per function, the account whose OIDC token its pushes carry (may invoke it alone). */
+  readonly invokerEmails: Readonly<Record<FunctionName, pulumi.Input<string>>>;
   /** `serviceAccount:service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com`. */
   readonly pubsubAgentMember: pulumi.Input<string>;
   readonly publishers: readonly TopicPublisher[];
@@ -39,7 +40,7 @@ export class Messaging extends pulumi.ComponentResource {
     const { topology } = args;
 
     const topics = new Map<string, gcp.pubsub.Topic>();
-    for (const spec of Object.values(topology.topics)) {
+    for (const spec of topicsOf(topology)) {
       topics.set(
         spec.name,
         new gcp.pubsub.Topic(
@@ -90,7 +91,7 @@ export class Messaging extends pulumi.ComponentResource {
             // topic from this path.
             pushEndpoint: pulumi.interpolate`${url}/projects/${args.project}/topics/${spec.topic}`,
             // Cloud Run checks the audience against the service URL, not the full endpoint.
-            oidcToken: { serviceAccountEmail: args.invokerEmail, audience: url },
+            oidcToken: { serviceAccountEmail: args.invokerEmails[spec.pushTo], audience: url },
           },
           // The default expires a subscription after 31 idle days: a quiet fleet would lose it.
           expirationPolicy: { ttl: '' },

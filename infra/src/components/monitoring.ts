@@ -14,7 +14,8 @@ export interface MonitoringArgs {
   readonly deadLetterTopics: readonly string[];
   /** Subscriptions that dead-letter, for the per-subscription dead-letter count. */
   readonly deadLetteringSubscriptions: readonly string[];
-  readonly telemetrySubscription: string;
+  /** One per gateway; with none, there is no telemetry to back up and no backlog policy. */
+  readonly telemetrySubscriptions: readonly string[];
   readonly oldestUnackedAgeSeconds: number;
   /** Cloud Run service names of the functions. */
   readonly functionServices: readonly string[];
@@ -27,7 +28,7 @@ const oneOf = (values: readonly string[]): string =>
 export class Monitoring extends pulumi.ComponentResource {
   readonly channels: readonly gcp.monitoring.NotificationChannel[];
   readonly deadLetterPolicy: gcp.monitoring.AlertPolicy;
-  readonly backlogPolicy: gcp.monitoring.AlertPolicy;
+  readonly backlogPolicy: gcp.monitoring.AlertPolicy | undefined;
   readonly functionErrorPolicy: gcp.monitoring.AlertPolicy;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -111,31 +112,35 @@ export class Monitoring extends pulumi.ComponentResource {
       child,
     );
 
-    this.backlogPolicy = new gcp.monitoring.AlertPolicy(
-      `${name}-telemetry-backlog`,
-      {
-        ...common,
-        displayName: 'edgeflow: telemetry backing up',
-        severity: 'WARNING',
-        documentation: {
-          mimeType: 'text/markdown',
-          content: `The oldest unacknowledged telemetry batch on ${args.telemetrySubscription} is older than ${args.oldestUnackedAgeSeconds} s: ingest is failing or cannot keep up.`,
-        },
-        conditions: [
-          {
-            displayName: 'oldest unacked telemetry message age',
-            conditionThreshold: {
-              filter: `resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${args.telemetrySubscription}" AND metric.type = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"`,
-              aggregations: [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' }],
-              comparison: 'COMPARISON_GT',
-              thresholdValue: args.oldestUnackedAgeSeconds,
-              duration: '300s',
+    const telemetry = args.telemetrySubscriptions;
+    this.backlogPolicy =
+      telemetry.length === 0
+        ? undefined
+        : new gcp.monitoring.AlertPolicy(
+            `${name}-telemetry-backlog`,
+            {
+              ...common,
+              displayName: 'edgeflow: telemetry backing up',
+              severity: 'WARNING',
+              documentation: {
+                mimeType: 'text/markdown',
+                content: `The oldest unacknowledged telemetry batch on a gateway's subscription is older than ${args.oldestUnackedAgeSeconds} s: ingest is failing or cannot keep up (the incident names the subscription, edgeflow-telemetry-<gateway>-ingest).`,
+              },
+              conditions: [
+                {
+                  displayName: 'oldest unacked telemetry message age',
+                  conditionThreshold: {
+                    filter: `resource.type = "pubsub_subscription" AND resource.labels.subscription_id = ${oneOf(telemetry)} AND metric.type = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"`,
+                    aggregations: [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' }],
+                    comparison: 'COMPARISON_GT',
+                    thresholdValue: args.oldestUnackedAgeSeconds,
+                    duration: '300s',
+                  },
+                },
+              ],
             },
-          },
-        ],
-      },
-      child,
-    );
+            child,
+          );
 
     // 2nd gen functions report requests as their Cloud Run service; a thrown error is a 5xx
     // (and a redelivery), so the 5xx share is the function error rate.

@@ -5,7 +5,7 @@
  */
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { COLLECTIONS, EXPIRY_FIELD } from '../names.ts';
+import { COLLECTIONS, EXPIRY_FIELD, sourceBucketName } from '../names.ts';
 import { childOptions } from './options.ts';
 
 /** The functions use the default database, so clients need no database id. */
@@ -128,7 +128,7 @@ export class Storage extends pulumi.ComponentResource {
       `${name}-function-source`,
       {
         project: args.project,
-        name: `${args.project}-edgeflow-fn-source`,
+        name: sourceBucketName(args.project),
         location: args.region,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',

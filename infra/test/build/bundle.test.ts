@@ -38,7 +38,7 @@ describe('bundleFunctions', () => {
     const code = readFileSync(join(out.dir, out.main), 'utf8');
     // Our TypeScript and the shared core are inlined; only the framework is imported.
     expect(code).not.toMatch(/from ["']@edgeflow\/shared["']/);
-    expect(code).toContain('edgeflow-telemetry-ingest');
+    expect(code).toContain('edgeflow-dead-letters-triage');
     expect(code).toMatch(/from ["']@google-cloud\/functions-framework["']/);
   });
 

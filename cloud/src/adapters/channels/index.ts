@@ -6,12 +6,15 @@ import { ChannelError } from '../../functions/notify/ports.ts';
 import { EmailChannel, smtpTransport } from './email.ts';
 import { LogChannel } from './log.ts';
 import { WebhookChannel } from './webhook.ts';
+import type { WebhookPolicy } from './webhook-policy.ts';
 
 export interface ChannelSettings {
   /** `smtp://user:pass@host:port`; without it email targets fail permanently (recorded). */
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   readonly webhookTimeoutMs: number;
+  /** Applied to every webhook target before it is sent to; counts what it refuses. */
+  readonly webhookPolicy: WebhookPolicy;
   readonly logger: Logger;
 }
 
@@ -23,6 +26,7 @@ export function channelFactory(settings: ChannelSettings): ChannelFactory {
           url: target.url,
           format: target.format,
           timeoutMs: settings.webhookTimeoutMs,
+          policy: settings.webhookPolicy,
         });
       case 'email': {
         const url = settings.smtpUrl;

@@ -17,8 +17,11 @@ export interface FirestoreDeadLetterStoreOptions {
   readonly deadlineMs: number;
   readonly counter: WriteCounter;
   readonly nowMs: () => number;
-  /** Topic a replay republishes to (the topic the recording function consumes). */
-  readonly sourceTopic: string;
+  /**
+   * Topic a replay republishes to (the topic the recording function consumes), when the
+   * letter does not name its own (ingest's come from one topic per gateway).
+   */
+  readonly sourceTopic?: string;
 }
 
 export class FirestoreDeadLetterStore implements DeadLetterStore {
@@ -34,7 +37,7 @@ export class FirestoreDeadLetterStore implements DeadLetterStore {
     const { id, doc } = deadLetterDoc({
       source: letter.source,
       messageId: letter.messageId,
-      sourceTopic: this.#options.sourceTopic,
+      sourceTopic: letter.sourceTopic ?? this.#options.sourceTopic ?? null,
       subscription: letter.subscription ?? null,
       deliveryAttempt: letter.deliveryAttempt ?? null,
       code: letter.code,

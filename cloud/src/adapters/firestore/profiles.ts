@@ -1,7 +1,7 @@
 /** Device profiles at `devices/<id>` and unknown-device reports at `unregisteredDevices/<id>`. */
 
 import { type DeviceProfile, deviceProfileChecker } from '@edgeflow/shared';
-import { type Firestore, Timestamp } from '@google-cloud/firestore';
+import { FieldValue, type Firestore, Timestamp } from '@google-cloud/firestore';
 import type { Logger } from 'pino';
 import type { ProfileStore } from '../../functions/ingest/ports.ts';
 import { withDeadline } from '../errors.ts';
@@ -55,15 +55,31 @@ export class FirestoreProfileStore implements ProfileStore {
     return (await this.getMany([deviceId])).get(deviceId);
   }
 
-  async reportUnregistered(deviceId: string, gatewayId: string, seenAtMs: number): Promise<void> {
+  async reportUnregistered(deviceId: string, gatewayId: string, seenAtMs: number): Promise<string> {
     const ref = this.#db.collection(Collections.unregisteredDevices).doc(deviceId);
     try {
       await withDeadline('firestore unregistered report', this.#options.deadlineMs, () =>
         ref.create({ deviceId, gatewayId, firstSeenAt: Timestamp.fromMillis(seenAtMs) }),
       );
       this.#options.counter.writes += 1;
+      return gatewayId;
     } catch (err) {
       if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
     }
+    const snap = await withDeadline('firestore unregistered read', this.#options.deadlineMs, () => ref.get());
+    const first = snap.get('gatewayId');
+    // A record without a valid first gateway cannot give the device to anyone.
+    return typeof first === 'string' ? first : '';
+  }
+
+  async flagUnregistered(deviceId: string, gatewayId: string, seenAtMs: number): Promise<void> {
+    const ref = this.#db.collection(Collections.unregisteredDevices).doc(deviceId);
+    await withDeadline('firestore unregistered flag', this.#options.deadlineMs, () =>
+      ref.set(
+        { claimedBy: FieldValue.arrayUnion(gatewayId), lastClaimAt: Timestamp.fromMillis(seenAtMs) },
+        { merge: true },
+      ),
+    );
+    this.#options.counter.writes += 1;
   }
 }

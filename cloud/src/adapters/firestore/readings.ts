@@ -12,7 +12,7 @@
  *   latest/<gatewayId>_<k>   (k < latestShards)          latest value + cloud rule state of the
  *     { gatewayId, shard, series: { <deviceId>: {         gateway's devices whose FNV-1a hash
  *         <metric>: { v, tsMs, seq, rules: {..} } } },   lands in shard k; updated in one
- *       recent: [AlertEvent..] }                          transaction per shard per batch
+ *       recent: [AlertEvent..], maxSeq }                  transaction per shard per batch
  *
  * Readers reassemble a series by concatenating a bucket's columns and deduplicating by seq
  * (a gateway that re-forms batches after a crash can resend a reading under a new column).
@@ -35,7 +35,7 @@ import { type Firestore, Timestamp } from '@google-cloud/firestore';
 import type { BucketWrite } from '../../functions/ingest/bucket.ts';
 import type { ReadingStore, ShardUpdate } from '../../functions/ingest/ports.ts';
 import type { ShardDoc } from '../../functions/ingest/shard.ts';
-import { shardDocId } from '../../functions/ingest/shard.ts';
+import { highestSeqOf, shardDocId } from '../../functions/ingest/shard.ts';
 import { withDeadline } from '../errors.ts';
 import { Collections, type WriteCounter } from './client.ts';
 
@@ -88,6 +88,22 @@ export class FirestoreReadingStore implements ReadingStore {
       );
     }
     await Promise.all(commits);
+  }
+
+  /** One read per shard (latestShards, 4 by default) per batch: reads cost a third of writes. */
+  async highestSeq(gatewayId: string, shards: number): Promise<number | undefined> {
+    const col = this.#db.collection(Collections.latest);
+    const refs = Array.from({ length: shards }, (_, k) => col.doc(shardDocId(gatewayId, k)));
+    const snaps = await withDeadline('firestore shard read', this.#options.deadlineMs, () =>
+      this.#db.getAll(...refs),
+    );
+    let max: number | undefined;
+    for (const snap of snaps) {
+      if (!snap.exists) continue;
+      const seq = highestSeqOf(snap.data() as ShardDoc);
+      if (seq !== undefined && (max === undefined || seq > max)) max = seq;
+    }
+    return max;
   }
 
   async updateShard<T>(

@@ -37,3 +37,15 @@ export function toPubSubMessage(eventId: string, data: MessagePublishedData | un
     subscription: data?.subscription,
   };
 }
+
+const SOURCE_RE = /^\/\/pubsub\.googleapis\.com\/projects\/[^/]+\/topics\/([^/]+)$/;
+
+/**
+ * The topic of a Pub/Sub CloudEvent `source` (`//pubsub.googleapis.com/projects/<p>/topics/<t>`),
+ * or undefined for any other shape. functions-framework builds it from the push endpoint
+ * path, which the deployment sets and a publisher cannot.
+ */
+export function topicOfSource(source: unknown): string | undefined {
+  if (typeof source !== 'string') return undefined;
+  return SOURCE_RE.exec(source)?.[1];
+}

@@ -1,6 +1,7 @@
 /**
- * The ingest logic, behind ports: decode -> validate -> enrich -> bucket -> persist ->
- * rule steps -> publish transitions. Permanent failures (the bytes can never become a batch)
+ * The ingest logic, behind ports: transport identity -> decode -> validate -> admit (the
+ * batch, its devices and sequences are the sending gateway's; admit.ts) -> enrich -> bucket
+ * -> persist -> rule steps -> publish transitions. Permanent failures (the bytes can never become a batch)
  * are dead-lettered and acknowledged; anything else that throws is transient and makes
  * Pub/Sub redeliver, which is safe because every step is idempotent:
  *  - bucket columns are keyed by (gateway, first seq): a redelivery rewrites the same field;
@@ -9,22 +10,18 @@
  *    events, which notify dedups by alert id + kind.
  */
 import type { AlertEvent, Clock, Reading } from '@edgeflow/shared';
-import { alertEventChecker, isEdgeflowError, metricSpec, readingChecker } from '@edgeflow/shared';
+import { isEdgeflowError } from '@edgeflow/shared';
 import type { Logger } from 'pino';
 import { CloudError, CloudErrorCodes } from '../../adapters/errors.ts';
+import { admitBatch, payloadMismatch, transportGateway } from './admit.ts';
 import { type BucketOptions, type BucketWrite, bucketReadings, type Enrichment } from './bucket.ts';
 import type { AlertBus, DeadLetterStore, ReadingStore } from './ports.ts';
+import { MAX_REJECTION_SAMPLES, type PreparedBatch, prepareBatch, type TelemetryBatch } from './prepare.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import { UNREGISTERED_SITE, unitOf } from './profile-cache.ts';
 import { applyToShard, type RuleStepper, type SeriesReadings, type ShardInput, shardOf } from './shard.ts';
 
-/** What the shared codec returns (shared/src/codec): structurally typed to keep this pure. */
-export interface TelemetryBatch {
-  readonly gatewayId: string;
-  readonly createdAtMs: number;
-  readonly readings: readonly Reading[];
-  readonly alerts: readonly AlertEvent[];
-}
+export { type PreparedBatch, prepareBatch, type TelemetryBatch } from './prepare.ts';
 
 export interface IngestMessage {
   readonly data: Buffer;
@@ -33,12 +30,19 @@ export interface IngestMessage {
   readonly publishTimeMs: number | undefined;
   readonly deliveryAttempt: number | undefined;
   readonly subscription: string | undefined;
+  /**
+   * The topic the message was published to, from the CloudEvent source (set by the push
+   * endpoint, never by the publisher): the sending gateway's identity.
+   */
+  readonly transportTopic: string | undefined;
 }
 
 export interface IngestOptions {
   readonly bucket: BucketOptions;
   /** Latest-value shard documents per gateway (fixed: changing it re-homes series). */
   readonly latestShards: number;
+  /** How far past a gateway's last seen sequence a reading may be; further ones are dropped. */
+  readonly maxSeqJump: number;
   /** Test-only: throw after all writes, once per batch per instance (EDGEFLOW_TEST_FAIL_AFTER_WRITE). */
   readonly failAfterWrite: boolean;
 }
@@ -63,6 +67,16 @@ export interface IngestCounters {
   readingsAccepted: number;
   readingsRejected: number;
   alertsRejected: number;
+  /** Batches dead-lettered for their transport identity (none, or the payload names another gateway). */
+  identityRejected: number;
+  /** Readings dropped: their device is not the sending gateway's. */
+  foreignDeviceReadings: number;
+  /** Alerts dropped: of another gateway, or of a device that is not the sending gateway's. */
+  foreignAlerts: number;
+  /** Readings dropped: sequence too far past the gateway's last seen one. */
+  seqJumpReadings: number;
+  /** Unregistered devices flagged because a gateway other than their first reported them. */
+  unregisteredFlagged: number;
   transitionsPublished: number;
   /** Cloud transitions not published because the edge had already reported them. */
   transitionsSuppressed: number;
@@ -76,92 +90,15 @@ export function newCounters(): IngestCounters {
     readingsAccepted: 0,
     readingsRejected: 0,
     alertsRejected: 0,
+    identityRejected: 0,
+    foreignDeviceReadings: 0,
+    foreignAlerts: 0,
+    seqJumpReadings: 0,
+    unregisteredFlagged: 0,
     transitionsPublished: 0,
     transitionsSuppressed: 0,
     edgeAlertsForwarded: 0,
   };
-}
-
-export interface PreparedBatch {
-  readonly batch: TelemetryBatch;
-  readonly batchId: string;
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  readonly readings: Reading[];
-  readonly alerts: AlertEvent[];
-  readonly rejectedReadings: number;
-  readonly rejectedAlerts: number;
-  /** First few rejection reasons, for one bounded log line per batch. */
-  readonly rejectionSamples: string[];
-  readonly deviceIds: Set<string>;
-}
-
-const MAX_REJECTION_SAMPLES = 5;
-
-/** Decode + validate: pure and synchronous (the part the benchmark measures). Throws codec errors. */
-export function prepareBatch(bytes: Uint8Array, decode: (b: Uint8Array) => TelemetryBatch): PreparedBatch {
-  const batch = decode(bytes);
-  const readings: Reading[] = [];
-  const samples: string[] = [];
-  const deviceIds = new Set<string>();
-  let firstSeq = Number.POSITIVE_INFINITY;
-  let lastSeq = -1;
-  let rejectedReadings = 0;
-  let lastDevice = '';
-  for (const r of batch.readings) {
-    const reason = readingProblem(r);
-    if (reason !== undefined) {
-      rejectedReadings++;
-      if (samples.length < MAX_REJECTION_SAMPLES) samples.push(reason);
-      continue;
-    }
-    readings.push(r);
-    if (r.deviceId !== lastDevice) {
-      deviceIds.add(r.deviceId);
-      lastDevice = r.deviceId;
-    }
-    if (r.seq < firstSeq) firstSeq = r.seq;
-    if (r.seq > lastSeq) lastSeq = r.seq;
-  }
-  const alerts: AlertEvent[] = [];
-  let rejectedAlerts = 0;
-  for (const a of batch.alerts) {
-    if (alertEventChecker.check(a)) {
-      alerts.push(a);
-      deviceIds.add(a.deviceId);
-      if (a.seq < firstSeq) firstSeq = a.seq;
-      if (a.seq > lastSeq) lastSeq = a.seq;
-    } else {
-      rejectedAlerts++;
-      if (samples.length < MAX_REJECTION_SAMPLES)
-        samples.push(`alert: ${alertEventChecker.problems(a)[0]?.message}`);
-    }
-  }
-  if (lastSeq < 0) firstSeq = 0;
-  return {
-    batch,
-    batchId: `${batch.gatewayId}:${firstSeq}-${Math.max(lastSeq, 0)}`,
-    firstSeq,
-    lastSeq: Math.max(lastSeq, 0),
-    readings,
-    alerts,
-    rejectedReadings,
-    rejectedAlerts,
-    rejectionSamples: samples,
-    deviceIds,
-  };
-}
-
-function readingProblem(r: Reading): string | undefined {
-  if (!readingChecker.check(r)) {
-    const p = readingChecker.problems(r)[0];
-    return `reading ${p?.path ?? '/'} ${p?.message ?? 'invalid'}`;
-  }
-  const spec = metricSpec(r.metric);
-  if (spec && (r.value < spec.min || r.value > spec.max)) {
-    return `reading ${r.deviceId}/${r.metric} value ${r.value} outside [${spec.min}, ${spec.max}]`;
-  }
-  return undefined;
 }
 
 export interface Plan {
@@ -228,6 +165,8 @@ export type IngestOutcome =
       readonly batchId: string;
       readonly readings: number;
       readonly rejected: number;
+      /** Readings and alerts dropped by the trust checks (admit.ts). */
+      readonly dropped: number;
       readonly buckets: number;
       readonly transitions: number;
       readonly edgeAlerts: number;
@@ -255,46 +194,69 @@ export class Ingestor {
   async handle(msg: IngestMessage, log: Logger = this.deps.logger): Promise<IngestOutcome> {
     const { deps } = this;
     this.counters.batches++;
-    let prepared: PreparedBatch;
+    const transport = transportGateway(msg.transportTopic);
+    if (!transport.ok) {
+      this.counters.identityRejected++;
+      return this.#deadLetter(msg, transport.code, transport.reason, log);
+    }
+    let decoded: PreparedBatch;
     try {
       if (msg.data.length === 0) throw new CloudError(CloudErrorCodes.BAD_MESSAGE, 'message has no data');
-      prepared = prepareBatch(msg.data, deps.decode);
+      decoded = prepareBatch(msg.data, deps.decode);
     } catch (err) {
       const permanent =
         isEdgeflowError(err) || (err instanceof CloudError && err.code === CloudErrorCodes.BAD_MESSAGE);
       if (!permanent) throw err;
-      const code = (err as { code: string }).code;
-      const reason = (err as Error).message;
-      await deps.deadLetters.record({
-        source: 'ingest',
-        subscription: msg.subscription,
-        messageId: msg.messageId,
-        code,
-        reason,
-        data: msg.data,
-        attributes: msg.attributes,
-        deliveryAttempt: msg.deliveryAttempt,
-        publishTimeMs: msg.publishTimeMs,
-      });
-      this.counters.deadLettered++;
-      log.warn({ messageId: msg.messageId, code, reason, bytes: msg.data.length }, 'batch dead-lettered');
-      return { status: 'dead-lettered', code, reason };
+      return this.#deadLetter(
+        msg,
+        (err as { code: string }).code,
+        (err as Error).message,
+        log,
+        transport.topic,
+      );
     }
-    const gatewayId = prepared.batch.gatewayId;
-    const blog = log.child({ batchId: prepared.batchId, gatewayId });
-    if (prepared.rejectedReadings + prepared.rejectedAlerts > 0) {
+    const gatewayId = transport.gatewayId;
+    const mismatch = payloadMismatch(decoded.batch.gatewayId, gatewayId);
+    if (mismatch) {
+      this.counters.identityRejected++;
+      return this.#deadLetter(msg, mismatch.code, mismatch.reason, log, transport.topic);
+    }
+    const blog = log.child({ batchId: decoded.batchId, gatewayId });
+    const [{ profiles, newlyUnregistered, owners, flagged }, highestSeq] = await Promise.all([
+      deps.profiles.lookup(decoded.deviceIds, gatewayId),
+      deps.readings.highestSeq(gatewayId, deps.options.latestShards),
+    ]);
+    for (const deviceId of newlyUnregistered) {
+      if (owners.get(deviceId) === gatewayId)
+        blog.warn({ deviceId }, 'unregistered device: persisted under the unregistered profile');
+    }
+    for (const deviceId of flagged) {
+      blog.warn(
+        { deviceId, firstGatewayId: owners.get(deviceId), code: CloudErrorCodes.DEVICE_NOT_OF_GATEWAY },
+        'unregistered device reported by a second gateway: its readings are dropped and the device flagged',
+      );
+    }
+    const admitted = admitBatch(decoded, {
+      gatewayId,
+      owners,
+      highestSeq,
+      maxSeqJump: deps.options.maxSeqJump,
+    });
+    const prepared: PreparedBatch = { ...decoded, readings: admitted.readings, alerts: admitted.alerts };
+    const dropped = admitted.foreignDeviceReadings + admitted.foreignAlerts + admitted.seqJumpReadings;
+    if (prepared.rejectedReadings + prepared.rejectedAlerts + dropped > 0) {
       blog.warn(
         {
           rejectedReadings: prepared.rejectedReadings,
           rejectedAlerts: prepared.rejectedAlerts,
-          samples: prepared.rejectionSamples,
+          foreignDeviceReadings: admitted.foreignDeviceReadings,
+          foreignAlerts: admitted.foreignAlerts,
+          seqJumpReadings: admitted.seqJumpReadings,
+          samples: [...prepared.rejectionSamples, ...admitted.samples].slice(0, MAX_REJECTION_SAMPLES * 2),
         },
         'rejected invalid readings',
       );
     }
-    const { profiles, newlyUnregistered } = await deps.profiles.lookup(prepared.deviceIds, gatewayId);
-    for (const deviceId of newlyUnregistered)
-      blog.warn({ deviceId }, 'unregistered device: persisted under the unregistered profile');
 
     const plan = planWrites(prepared, profiles, deps.options);
     await deps.readings.writeBuckets(plan.buckets);
@@ -313,6 +275,10 @@ export class Ingestor {
     this.counters.readingsAccepted += prepared.readings.length;
     this.counters.readingsRejected += prepared.rejectedReadings;
     this.counters.alertsRejected += prepared.rejectedAlerts;
+    this.counters.foreignDeviceReadings += admitted.foreignDeviceReadings;
+    this.counters.foreignAlerts += admitted.foreignAlerts;
+    this.counters.seqJumpReadings += admitted.seqJumpReadings;
+    this.counters.unregisteredFlagged += flagged.length;
     for (const a of edgeAlerts) this.#rememberEdge(`${a.alertId}:${a.kind}`);
     this.counters.transitionsPublished += fresh.length;
     this.counters.transitionsSuppressed += transitions.length - fresh.length;
@@ -339,10 +305,35 @@ export class Ingestor {
       batchId: prepared.batchId,
       readings: prepared.readings.length,
       rejected: prepared.rejectedReadings,
+      dropped,
       buckets: plan.buckets.length,
       transitions: transitions.length,
       edgeAlerts: edgeAlerts.length,
     };
+  }
+
+  async #deadLetter(
+    msg: IngestMessage,
+    code: string,
+    reason: string,
+    log: Logger,
+    sourceTopic?: string,
+  ): Promise<IngestOutcome> {
+    await this.deps.deadLetters.record({
+      source: 'ingest',
+      subscription: msg.subscription,
+      ...(sourceTopic === undefined ? {} : { sourceTopic }),
+      messageId: msg.messageId,
+      code,
+      reason,
+      data: msg.data,
+      attributes: msg.attributes,
+      deliveryAttempt: msg.deliveryAttempt,
+      publishTimeMs: msg.publishTimeMs,
+    });
+    this.counters.deadLettered++;
+    log.warn({ messageId: msg.messageId, code, reason, bytes: msg.data.length }, 'batch dead-lettered');
+    return { status: 'dead-lettered', code, reason };
   }
 
   #rememberEdge(key: string): void {

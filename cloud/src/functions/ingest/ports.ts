@@ -10,10 +10,16 @@ export interface ProfileStore {
   /** Profiles for `deviceIds`; a device without a `devices/<id>` document maps to undefined. */
   getMany(deviceIds: readonly string[]): Promise<Map<string, DeviceProfile | undefined>>;
   /**
-   * Records that an unknown device was seen (`unregisteredDevices/<id>`); creating an
-   * existing record is a no-op, so reporting twice is harmless.
+   * Records that an unknown device was seen (`unregisteredDevices/<id>`) and returns the
+   * gateway that reported it first, which keeps it: creating an existing record changes
+   * nothing, so reporting twice is harmless.
    */
-  reportUnregistered(deviceId: string, gatewayId: string, seenAtMs: number): Promise<void>;
+  reportUnregistered(deviceId: string, gatewayId: string, seenAtMs: number): Promise<string>;
+  /**
+   * Flags an unregistered device that another gateway than its first reported too (adds the
+   * gateway to the record's `claimedBy`); idempotent.
+   */
+  flagUnregistered(deviceId: string, gatewayId: string, seenAtMs: number): Promise<void>;
 }
 
 /** What a shard transaction decides: the document to write (none = unchanged) and a result. */
@@ -22,7 +28,7 @@ export interface ShardUpdate<T> {
   readonly result: T;
 }
 
-export interface ReadingStore {
+export interface ReadingStore extends ShardStore {
   /** Merges each bucket's column into its document; idempotent per (bucket, column key). */
   writeBuckets(buckets: readonly BucketWrite[]): Promise<void>;
   /**
@@ -36,6 +42,11 @@ export interface ReadingStore {
   ): Promise<T>;
 }
 
+export interface ShardStore {
+  /** The highest sequence applied in any of the gateway's `shards` shard documents; undefined when none exists. */
+  highestSeq(gatewayId: string, shards: number): Promise<number | undefined>;
+}
+
 export interface AlertBus {
   /** Publishes alert transitions to the alerts topic; resolves once every one is accepted. */
   publish(events: readonly AlertEvent[], attributes?: Readonly<Record<string, string>>): Promise<void>;
@@ -45,6 +56,8 @@ export interface DeadLetterRecord {
   /** The function that gave up on the message. */
   readonly source: 'ingest' | 'notify';
   readonly subscription: string | undefined;
+  /** The topic the message came from, when the function knows it (a replay goes there). */
+  readonly sourceTopic?: string;
   readonly messageId: string;
   /** Stable error code (EDGEFLOW_CODEC_..., EDGEFLOW_BAD_MESSAGE). */
   readonly code: string;

@@ -3,6 +3,11 @@
  * devices costs 50 document reads once per TTL, not once per batch. Unknown devices are
  * cached too (as "unregistered") and reported once per instance; the report itself is a
  * create-if-absent, so other instances reporting the same device change nothing.
+ *
+ * Each device belongs to one gateway: a registered one to its profile's `gatewayId`, an
+ * unregistered one to the gateway that reported it first (`unregisteredDevices/<id>`). A
+ * second gateway reporting the same unregistered device is flagged on that record, once per
+ * instance per (device, gateway).
  */
 import type { Clock, DeviceProfile } from '@edgeflow/shared';
 import { METRIC_CATALOG } from '@edgeflow/shared';
@@ -31,6 +36,13 @@ export interface ProfileLookup {
   readonly profiles: Map<string, DeviceProfile | undefined>;
   /** Devices first seen unregistered by this instance in this call. */
   readonly newlyUnregistered: string[];
+  /**
+   * The gateway each device belongs to (profile `gatewayId`, or the first reporter of an
+   * unregistered device); undefined for a profile bound to none. Empty without a gateway.
+   */
+  readonly owners: Map<string, string | undefined>;
+  /** Unregistered devices of another gateway that this gateway reported, flagged in this call. */
+  readonly flagged: string[];
 }
 
 export class ProfileCache {
@@ -38,7 +50,10 @@ export class ProfileCache {
   readonly #clock: Clock;
   readonly #options: ProfileCacheOptions;
   readonly #entries = new Map<string, Entry>();
-  readonly #reported = new Set<string>();
+  /** Unregistered device -> the gateway that reported it first. */
+  readonly #claims = new Map<string, string>();
+  /** `deviceId gatewayId` pairs already flagged by this instance. */
+  readonly #flagged = new Set<string>();
   evictions = 0;
 
   constructor(store: ProfileStore, clock: Clock, options: ProfileCacheOptions = DEFAULT_PROFILE_CACHE) {
@@ -66,17 +81,35 @@ export class ProfileCache {
       }
     }
     const newlyUnregistered: string[] = [];
-    if (gatewayId === undefined) return { profiles, newlyUnregistered };
+    const owners = new Map<string, string | undefined>();
+    const flagged: string[] = [];
+    if (gatewayId === undefined) return { profiles, newlyUnregistered, owners, flagged };
     for (const [id, profile] of profiles) {
-      if (profile === undefined && !this.#reported.has(id)) newlyUnregistered.push(id);
+      if (profile !== undefined) owners.set(id, profile.gatewayId);
+      else if (this.#claims.has(id)) owners.set(id, this.#claims.get(id));
+      else newlyUnregistered.push(id);
     }
     // Report before remembering, so a failed report is retried with the redelivery.
-    await Promise.all(newlyUnregistered.map((id) => this.#store.reportUnregistered(id, gatewayId, nowMs)));
-    for (const id of newlyUnregistered) {
-      if (this.#reported.size >= this.#options.maxEntries) this.#reported.clear();
-      this.#reported.add(id);
+    const firsts = await Promise.all(
+      newlyUnregistered.map((id) => this.#store.reportUnregistered(id, gatewayId, nowMs)),
+    );
+    newlyUnregistered.forEach((id, i) => {
+      const first = firsts[i] as string;
+      owners.set(id, first);
+      if (this.#claims.size >= this.#options.maxEntries) this.#claims.clear();
+      this.#claims.set(id, first);
+    });
+    for (const [id, owner] of owners) {
+      if (profiles.get(id) === undefined && owner !== gatewayId && !this.#flagged.has(`${id} ${gatewayId}`)) {
+        flagged.push(id);
+      }
     }
-    return { profiles, newlyUnregistered };
+    await Promise.all(flagged.map((id) => this.#store.flagUnregistered(id, gatewayId, nowMs)));
+    for (const id of flagged) {
+      if (this.#flagged.size >= this.#options.maxEntries) this.#flagged.clear();
+      this.#flagged.add(`${id} ${gatewayId}`);
+    }
+    return { profiles, newlyUnregistered, owners, flagged };
   }
 
   #remember(id: string, entry: Entry): void {

@@ -10,7 +10,11 @@ import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.
 import { FirestoreProfileStore } from '../../adapters/firestore/profiles.ts';
 import { FirestoreReadingStore } from '../../adapters/firestore/readings.ts';
 import { PubSubAlertBus } from '../../adapters/pubsub/alert-bus.ts';
-import { type MessagePublishedData, toPubSubMessage } from '../../adapters/pubsub/cloud-event.ts';
+import {
+  type MessagePublishedData,
+  toPubSubMessage,
+  topicOfSource,
+} from '../../adapters/pubsub/cloud-event.ts';
 import { createLogger, withTrace } from '../../logging.ts';
 import { ingestConfigFromEnv } from './config.ts';
 import { Ingestor } from './ingest.ts';
@@ -46,11 +50,8 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
       topic: config.alertsTopic,
       deadlineMs: config.deadlineMs,
     }),
-    deadLetters: new FirestoreDeadLetterStore(db, {
-      ...opts,
-      nowMs: () => systemClock.nowMs(),
-      sourceTopic: config.telemetryTopic,
-    }),
+    // Each letter names its own source topic: the gateway's telemetry topic it came from.
+    deadLetters: new FirestoreDeadLetterStore(db, { ...opts, nowMs: () => systemClock.nowMs() }),
     rules: sharedRuleStepper(config.defaultRules ? validateRules(config.defaultRules) : undefined),
     clock: systemClock,
     logger,
@@ -58,6 +59,7 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
     options: {
       bucket: { bucketWindowMs: config.bucketWindowMs, retentionMs: config.retentionMs },
       latestShards: config.latestShards,
+      maxSeqJump: config.maxSeqJump,
       failAfterWrite: config.failAfterWrite,
     },
   });
@@ -67,7 +69,7 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
 
 export async function handleIngestEvent(event: CloudEvent<MessagePublishedData>): Promise<void> {
   const { ingestor, projectId } = ingestRuntime();
-  const msg = toPubSubMessage(event.id, event.data);
+  const msg = { ...toPubSubMessage(event.id, event.data), transportTopic: topicOfSource(event.source) };
   const traceparent = msg.attributes.traceparent ?? (event.traceparent as string | undefined);
   const log = withTrace(ingestor.deps.logger, projectId, traceparent);
   try {

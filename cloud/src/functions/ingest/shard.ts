@@ -34,6 +34,20 @@ export interface ShardDoc {
   series: Record<string, Record<string, SeriesState>>;
   /** Most recent transitions, oldest first, at most `recentLimit`. */
   recent: AlertEvent[];
+  /**
+   * Highest sequence applied in this shard (absent in documents written before it existed:
+   * then the highest series sequence). Ingest bounds how far a reading may jump past it.
+   */
+  maxSeq?: number;
+}
+
+/** The highest sequence this shard has applied, or undefined for an empty one. */
+export function highestSeqOf(doc: ShardDoc): number | undefined {
+  let max = doc.maxSeq;
+  for (const metrics of Object.values(doc.series)) {
+    for (const state of Object.values(metrics)) if (max === undefined || state.seq > max) max = state.seq;
+  }
+  return max;
 }
 
 /** Same shape as the shared engine's RuleContext. */
@@ -130,6 +144,7 @@ export function applyToShard(
     const lastReading = fresh[fresh.length - 1] as Reading;
     state = { v: lastReading.value, tsMs: lastReading.tsMs, seq: lastReading.seq, rules: ruleStates };
     metrics[s.metric] = state;
+    if (doc.maxSeq === undefined || lastReading.seq > doc.maxSeq) doc.maxSeq = lastReading.seq;
   }
   if (doc.recent.length > recentLimit) doc.recent.splice(0, doc.recent.length - recentLimit);
   const result = doc.recent.filter(

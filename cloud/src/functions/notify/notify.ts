@@ -204,7 +204,8 @@ export class Notifier {
             outcomes[key] = 'failed';
             this.counters.failed++;
           } else retryableLeft++;
-          alog.warn({ channel: key, err: (err as Error).message }, 'notification delivery failed');
+          const code = err instanceof ChannelError ? err.code : undefined;
+          alog.warn({ channel: key, err: (err as Error).message, code }, 'notification delivery failed');
         }
       }),
     );

@@ -1,5 +1,6 @@
 /** The ports the notify logic talks through; adapters in cloud/src/adapters/{firestore,channels}. */
 import type { AlertEvent, DeviceProfile, NotificationTarget } from '@edgeflow/shared';
+import type { CloudErrorCode } from '../../adapters/errors.ts';
 import type {
   AlertRecord,
   ChannelOutcome,
@@ -50,14 +51,19 @@ export interface Channel {
   send(notification: Notification): Promise<void>;
 }
 
-/** A channel failure; `retryable` says whether another attempt may succeed. */
+/**
+ * A channel failure; `retryable` says whether another attempt may succeed, `code` (when
+ * set) which policy refused it (e.g. EDGEFLOW_WEBHOOK_HOST_NOT_ALLOWED).
+ */
 export class ChannelError extends Error {
   readonly retryable: boolean;
+  readonly code: CloudErrorCode | undefined;
 
-  constructor(message: string, retryable: boolean, options?: { cause?: unknown }) {
+  constructor(message: string, retryable: boolean, options?: { cause?: unknown; code?: CloudErrorCode }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ChannelError';
     this.retryable = retryable;
+    this.code = options?.code;
   }
 }
 

@@ -6,6 +6,7 @@
 import { type Clock, type DeviceProfile, systemClock } from '@edgeflow/shared';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { channelFactory } from '../../adapters/channels/index.ts';
+import { WebhookPolicy } from '../../adapters/channels/webhook-policy.ts';
 import { FirestoreAlertStore } from '../../adapters/firestore/alerts.ts';
 import { createFirestore, newWriteCounter, type WriteCounter } from '../../adapters/firestore/client.ts';
 import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.ts';
@@ -25,6 +26,8 @@ export interface NotifyRuntime {
   readonly notifier: Notifier;
   readonly projectId: string;
   readonly writes: WriteCounter;
+  /** Counts the webhook URLs it refused, by code. */
+  readonly webhookPolicy: WebhookPolicy;
 }
 
 let runtime: NotifyRuntime | undefined;
@@ -48,6 +51,17 @@ export function notifyRuntime(
   const db = createFirestore(config.projectId);
   const writes = newWriteCounter();
   const opts = { deadlineMs: config.deadlineMs, counter: writes };
+  const webhookPolicy = new WebhookPolicy({
+    allowedHosts: config.webhookAllowedHosts,
+    allowLoopbackHttp: config.webhookAllowLoopbackHttp,
+  });
+  if (config.webhookAllowLoopbackHttp) {
+    logger.warn('webhooks may use plain http to loopback hosts (local stack only)');
+  } else if (config.webhookAllowedHosts.length === 0) {
+    logger.info(
+      'webhook allowlist is empty: every webhook target is refused (EDGEFLOW_NOTIFY_WEBHOOK_ALLOWED_HOSTS)',
+    );
+  }
   const profileStore = new FirestoreProfileStore(db, { ...opts, logger });
   const notifier = new Notifier({
     records: new FirestoreAlertStore(db, { ...opts, nowMs: () => clock.nowMs() }),
@@ -58,6 +72,7 @@ export function notifyRuntime(
       smtpUrl: config.smtpUrl,
       mailFrom: config.mailFrom,
       webhookTimeoutMs: config.webhookTimeoutMs,
+      webhookPolicy,
       logger,
     }),
     deadLetters: new FirestoreDeadLetterStore(db, {
@@ -81,7 +96,7 @@ export function notifyRuntime(
       },
     },
   });
-  runtime = { notifier, projectId: config.projectId ?? 'unknown', writes };
+  runtime = { notifier, projectId: config.projectId ?? 'unknown', writes, webhookPolicy };
   return runtime;
 }
 

@@ -9,10 +9,12 @@
 import {
   type BatchHeader,
   type FunctionName,
+  gatewayOfTelemetryTopic,
   peekBatchHeader,
   TelemetryAttributes,
-  TOPOLOGY,
   type Topology,
+  topicOfSubscription,
+  topologyFor,
 } from '@edgeflow/shared';
 import { FieldValue, type Firestore, Timestamp } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
@@ -51,7 +53,7 @@ export class DeadLetterAdmin {
   constructor(options: DeadLetterAdminOptions) {
     this.#db = options.firestore;
     this.#pubsub = options.pubsub;
-    this.#topology = options.topology ?? TOPOLOGY;
+    this.#topology = options.topology ?? topologyFor([]);
     this.#nowMs = options.nowMs;
   }
 
@@ -76,10 +78,10 @@ export class DeadLetterAdmin {
     if (doc.sourceTopic) return doc.sourceTopic;
     const fn = doc.source as FunctionName;
     if (fn === 'triage') {
-      return doc.subscription
-        ? this.#topology.subscriptions.find((s) => s.name === shortName(doc.subscription))?.topic
-        : undefined;
+      return doc.subscription ? topicOfSubscription(shortName(doc.subscription), this.#topology) : undefined;
     }
+    // Ingest reads one topic per gateway: without a recorded one there is no telling which.
+    if (fn === 'ingest') return undefined;
     return this.#topology.subscriptions.find((s) => s.pushTo === fn)?.topic;
   }
 
@@ -130,7 +132,9 @@ export class DeadLetterAdmin {
 export function describePayload(doc: DeadLetterDoc): { header?: BatchHeader; headerError?: string } {
   const looksTelemetry =
     doc.attributes.schema === TelemetryAttributes.schema ||
-    doc.sourceTopic === TOPOLOGY.topics.telemetry.name ||
+    (doc.sourceTopic !== null &&
+      doc.sourceTopic !== undefined &&
+      gatewayOfTelemetryTopic(doc.sourceTopic) !== undefined) ||
     doc.source === 'ingest';
   if (!looksTelemetry) return {};
   try {

@@ -5,7 +5,7 @@
  * are bookkeeping, not the publisher's, so they are lifted out of `attributes` (a replay
  * republishes exactly the publisher's attributes).
  */
-import { TOPOLOGY, type Topology } from '@edgeflow/shared';
+import { type Topology, topicOfSubscription, topologyFor } from '@edgeflow/shared';
 import {
   DeadLetterAttributes,
   type DeadLetterInput,
@@ -56,7 +56,7 @@ export function toDeadLetterInput(
   eventId: string,
   data: PubSubMessagePublished | undefined,
   recordedAtMs: number,
-  topology: Topology = TOPOLOGY,
+  topology: Topology = topologyFor([]),
 ): DeadLetterInput {
   const message = data?.message ?? {};
   const all = message.attributes ?? {};
@@ -64,9 +64,7 @@ export function toDeadLetterInput(
   for (const [k, v] of Object.entries(all)) if (!k.startsWith(BOOKKEEPING_PREFIX)) attributes[k] = v;
 
   const subscription = shortResourceName(all[PubSubDeadLetterAttributes.sourceSubscription]);
-  const sourceTopic = subscription
-    ? (topology.subscriptions.find((s) => s.name === subscription)?.topic ?? null)
-    : null;
+  const sourceTopic = subscription ? (topicOfSubscription(subscription, topology) ?? null) : null;
   const countAttr = Number(all[PubSubDeadLetterAttributes.deliveryCount]);
   const deliveryAttempt = Number.isInteger(countAttr) && countAttr > 0 ? countAttr : null;
   const publishTimeMs = Date.parse(

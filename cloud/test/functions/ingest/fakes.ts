@@ -9,11 +9,14 @@ import type {
   ReadingStore,
   ShardUpdate,
 } from '../../../src/functions/ingest/ports.ts';
-import type { ShardDoc } from '../../../src/functions/ingest/shard.ts';
+import { highestSeqOf, type ShardDoc } from '../../../src/functions/ingest/shard.ts';
 
 export class MemoryProfileStore implements ProfileStore {
   readonly profiles = new Map<string, DeviceProfile>();
   readonly reported: string[] = [];
+  /** Unregistered device -> the gateway that reported it first. */
+  readonly firstReporters = new Map<string, string>();
+  readonly flagged: { deviceId: string; gatewayId: string }[] = [];
   reads = 0;
 
   async getMany(ids: readonly string[]): Promise<Map<string, DeviceProfile | undefined>> {
@@ -21,8 +24,15 @@ export class MemoryProfileStore implements ProfileStore {
     return new Map(ids.map((id) => [id, this.profiles.get(id)]));
   }
 
-  async reportUnregistered(deviceId: string): Promise<void> {
+  async reportUnregistered(deviceId: string, gatewayId: string): Promise<string> {
     this.reported.push(deviceId);
+    const first = this.firstReporters.get(deviceId) ?? gatewayId;
+    this.firstReporters.set(deviceId, first);
+    return first;
+  }
+
+  async flagUnregistered(deviceId: string, gatewayId: string): Promise<void> {
+    this.flagged.push({ deviceId, gatewayId });
   }
 }
 
@@ -45,6 +55,17 @@ export class MemoryReadingStore implements ReadingStore {
       this.buckets.set(b.docId, doc);
       this.writes++;
     }
+  }
+
+  async highestSeq(gatewayId: string, shards: number): Promise<number | undefined> {
+    this.#maybeFail();
+    let max: number | undefined;
+    for (let k = 0; k < shards; k++) {
+      const doc = this.shards.get(`${gatewayId}_${k}`);
+      const seq = doc ? highestSeqOf(doc) : undefined;
+      if (seq !== undefined && (max === undefined || seq > max)) max = seq;
+    }
+    return max;
   }
 
   async updateShard<T>(

@@ -3,7 +3,7 @@
  * fail after writing (test-only setting) and Firestore cut off by a TCP proxy. Pub/Sub
  * redelivers; the effect must be the same as one clean delivery.
  */
-import { type DeviceProfile, TOPOLOGY } from '@edgeflow/shared';
+import { type DeviceProfile, type Topology, topologyFor } from '@edgeflow/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../../src/local/index.ts';
 import { batchBytes, type Harness, series, settle, startHarness, storedSeqs, waitFor } from './harness.ts';
@@ -21,11 +21,15 @@ beforeAll(async () => {
   h = await startHarness({
     // The emulator redelivers at once (it ignores the minimum backoff), so 5 attempts can pass
     // within one outage here; GCP spaces them 1..60 s apart. Allow the maximum GCP permits.
-    topology: {
-      ...TOPOLOGY,
-      subscriptions: TOPOLOGY.subscriptions.map((s) =>
-        s.deadLetter ? { ...s, deadLetter: { ...s.deadLetter, maxDeliveryAttempts: 100 } } : s,
-      ),
+    topology: (ids): Topology => {
+      const t = topologyFor(ids);
+      const allowMost = <S extends { deadLetter?: { topic: string; maxDeliveryAttempts: number } }>(
+        s: S,
+      ): S => (s.deadLetter ? { ...s, deadLetter: { ...s.deadLetter, maxDeliveryAttempts: 100 } } : s);
+      return {
+        ...t,
+        subscriptions: t.subscriptions.map(allowMost),
+      };
     },
     functionFirestoreHost: async (emulatorHost) => {
       proxy = await startFaultProxy(emulatorHost);
@@ -42,6 +46,7 @@ afterAll(async () => {
 async function registerDevice(deviceId: string): Promise<void> {
   const profile: DeviceProfile = {
     deviceId,
+    gatewayId: 'gw-fault',
     site: 'plant-2',
     name: deviceId,
     units: {},

@@ -1,12 +1,25 @@
 /**
- * Integration harness: Google's Pub/Sub and Firestore emulators, the shared topology applied
- * with push subscriptions to ingest and notify served in this process by the real
+ * Integration harness: Google's Pub/Sub and Firestore emulators, the topology applied with
+ * push subscriptions to ingest and notify served in this process by the real
  * functions-framework (its test server, on 127.0.0.1:0), and a local webhook sink. One per
  * test file. Set extra environment (test-mode switches) before calling startHarness.
+ *
+ * Each gateway publishes on its own telemetry topic, created on its first publish:
+ * `publish` sends a batch as the gateway it names (an honest gateway), `publishOn` on the
+ * topic of the gateway given (what a gateway holding that topic's key can send).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AlertEvent, encodeBatch, type Reading, TOPOLOGY, type Topology } from '@edgeflow/shared';
+import {
+  type AlertEvent,
+  encodeBatch,
+  isGatewayId,
+  peekBatchHeader,
+  type Reading,
+  type Topology,
+  telemetryTopicName,
+  topologyFor,
+} from '@edgeflow/shared';
 import { Firestore } from '@google-cloud/firestore';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { PubSub } from '@google-cloud/pubsub';
@@ -33,7 +46,14 @@ export interface Harness {
   readonly sinkUrl: string;
   readonly pushes: { ingest: number; notify: number };
   readonly firestoreHost: string;
+  /** Base URL of the ingest function's server (for pushes that bypass Pub/Sub). */
+  readonly ingestUrl: string;
+  /** Publishes on the telemetry topic of the gateway the batch names (HARNESS_GATEWAY when it names none). */
   publish(data: Buffer, attributes?: Record<string, string>): Promise<string>;
+  /** Publishes on `gatewayId`'s telemetry topic, whatever the batch says. */
+  publishOn(gatewayId: string, data: Buffer, attributes?: Record<string, string>): Promise<string>;
+  /** Creates the gateway's telemetry topic and push subscription (publishing does it too). */
+  addGateway(gatewayId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,9 +77,12 @@ export interface HarnessOptions {
    * receives the emulator's host. Default: the emulator itself.
    */
   readonly functionFirestoreHost?: (emulatorHost: string) => Promise<string>;
-  /** Default: the shared TOPOLOGY. */
-  readonly topology?: Topology;
+  /** Builds the topology for the gateways seen so far; default `topologyFor`. */
+  readonly topology?: (gatewayIds: readonly string[]) => Topology;
 }
+
+/** Where `publish` sends bytes that name no gateway (garbage, empty messages). */
+export const HARNESS_GATEWAY = 'gw-harness';
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const env = { ...process.env };
@@ -106,14 +129,30 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       listen(notify),
       listen(sinkServer),
     ]);
-    await applyTopology({
-      pubsubHost: ps.host,
-      projectId: PROJECT_ID,
-      topology: options.topology ?? TOPOLOGY,
-      functionUrls: { ingest: ingestUrl, notify: notifyUrl },
-      logger: pino({ level: 'silent' }),
-    });
-    const telemetry = pubsub.topic(TOPOLOGY.topics.telemetry.name);
+    const build = options.topology ?? topologyFor;
+    const gateways: string[] = [];
+    const apply = (topology: Topology) =>
+      applyTopology({
+        pubsubHost: ps.host,
+        projectId: PROJECT_ID,
+        topology,
+        functionUrls: { ingest: ingestUrl, notify: notifyUrl },
+        logger: pino({ level: 'silent' }),
+      });
+    await apply(build([]));
+    const addGateway = async (gatewayId: string): Promise<void> => {
+      if (gateways.includes(gatewayId)) return;
+      const next = build([...gateways, gatewayId]);
+      const route = next.telemetry.find((t) => t.gatewayId === gatewayId);
+      if (!route) throw new Error(`the topology has no route for ${gatewayId}`);
+      const subscriptions = next.subscriptions.filter((s) => s.topic === route.topic.name);
+      await apply({ ...next, telemetry: [route], subscriptions });
+      gateways.push(gatewayId);
+    };
+    const publishOn = async (gatewayId: string, data: Buffer, attributes: Record<string, string> = {}) => {
+      await addGateway(gatewayId);
+      return pubsub.topic(telemetryTopicName(gatewayId)).publishMessage({ data, attributes });
+    };
     return {
       db,
       pubsub,
@@ -121,7 +160,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       sinkUrl: `${sinkUrl}/hook`,
       pushes,
       firestoreHost: fs.host,
-      publish: (data, attributes = {}) => telemetry.publishMessage({ data, attributes }),
+      ingestUrl,
+      publish: (data, attributes) => publishOn(namedGateway(data), data, attributes),
+      publishOn,
+      addGateway,
       async stop() {
         // The emulator keeps its push connections alive: close them, or close() waits them out.
         await Promise.allSettled(
@@ -141,6 +183,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await Promise.allSettled(servers.map((s) => new Promise((r) => s.close(r))));
     await Promise.allSettled(emulators.map((e) => e.stop()));
     throw err;
+  }
+}
+
+function namedGateway(data: Buffer): string {
+  try {
+    const { gatewayId } = peekBatchHeader(new Uint8Array(data));
+    return isGatewayId(gatewayId) ? gatewayId : HARNESS_GATEWAY;
+  } catch {
+    return HARNESS_GATEWAY;
   }
 }
 

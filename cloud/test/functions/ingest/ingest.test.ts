@@ -1,4 +1,11 @@
-import { type AlertEvent, decodeBatch, encodeBatch, ManualClock, type Reading } from '@edgeflow/shared';
+import {
+  type AlertEvent,
+  decodeBatch,
+  encodeBatch,
+  ManualClock,
+  type Reading,
+  telemetryTopicName,
+} from '@edgeflow/shared';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CloudError, CloudErrorCodes } from '../../../src/adapters/errors.ts';
@@ -19,7 +26,8 @@ function readings(deviceId: string, startSeq: number, count: number, value: numb
   }));
 }
 
-function msg(data: Uint8Array, id = 'm1'): IngestMessage {
+/** A message as it arrives on `gatewayId`'s telemetry topic. */
+function msg(data: Uint8Array, id = 'm1', gatewayId = 'gw-1'): IngestMessage {
   return {
     data: Buffer.from(data),
     attributes: {},
@@ -27,14 +35,26 @@ function msg(data: Uint8Array, id = 'm1'): IngestMessage {
     publishTimeMs: undefined,
     deliveryAttempt: undefined,
     subscription: undefined,
+    transportTopic: telemetryTopicName(gatewayId),
   };
 }
 
 function setup(
-  options: { failAfterWrite?: boolean; decode?: (b: Uint8Array) => ReturnType<typeof decodeBatch> } = {},
+  options: {
+    failAfterWrite?: boolean;
+    decode?: (b: Uint8Array) => ReturnType<typeof decodeBatch>;
+    maxSeqJump?: number;
+  } = {},
 ) {
   const profiles = new MemoryProfileStore();
-  profiles.profiles.set('d1', { deviceId: 'd1', site: 's1', name: 'one', units: {}, notify: [] });
+  profiles.profiles.set('d1', {
+    deviceId: 'd1',
+    gatewayId: 'gw-1',
+    site: 's1',
+    name: 'one',
+    units: {},
+    notify: [],
+  });
   const clock = new ManualClock(T0);
   const store = new MemoryReadingStore();
   const bus = new MemoryAlertBus();
@@ -51,6 +71,7 @@ function setup(
     options: {
       bucket: { bucketWindowMs: 3_600_000, retentionMs: 86_400_000 },
       latestShards: 4,
+      maxSeqJump: options.maxSeqJump ?? 100_000_000,
       failAfterWrite: options.failAfterWrite ?? false,
     },
   });
@@ -98,19 +119,20 @@ describe('Ingestor', () => {
   });
 
   it('does not publish again a cloud transition the edge already reported (same alert id)', async () => {
-    const { ingestor, bus } = setup();
     // 30 s above 30 degC: the default temperature-high rule (10 s hold) raises in the cloud too.
     const hot = readings('d1', 1, 30, 35);
-    const cloudOnly = await ingestor.handle(
-      msg(encodeBatch({ gatewayId: 'gw-0', createdAtMs: T0, readings: hot, alerts: [] }), 'a'),
+    // What the cloud derives from these readings alone (another instance, same deterministic id).
+    const alone = setup();
+    const cloudOnly = await alone.ingestor.handle(
+      msg(encodeBatch({ gatewayId: 'gw-1', createdAtMs: T0, readings: hot, alerts: [] }), 'a'),
     );
     expect(cloudOnly).toMatchObject({ transitions: 1 });
-    const raised = bus.published.find((e) => e.source === 'cloud' && e.kind === 'raised') as AlertEvent;
+    const raised = alone.bus.published.find((e) => e.source === 'cloud' && e.kind === 'raised') as AlertEvent;
     expect(raised).toBeDefined();
 
-    // Another gateway whose edge reported that same transition first, in an alerts batch.
+    // The gateway's edge reported that same transition first, in an alerts batch.
+    const { ingestor, bus } = setup();
     const edge = { ...raised, source: 'edge' as const, gatewayId: 'gw-1' };
-    bus.published.length = 0;
     await ingestor.handle(
       msg(encodeBatch({ gatewayId: 'gw-1', createdAtMs: T0, readings: [], alerts: [edge] }), 'b'),
     );

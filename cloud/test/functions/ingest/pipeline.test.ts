@@ -1,14 +1,15 @@
 /**
  * ingest + notify against the real emulators and the real functions-framework, fed by the
- * emulator's push subscriptions (the shared topology): persistence, one alert and one
+ * emulator's push subscriptions (one telemetry topic per gateway): persistence, one alert and one
  * webhook per transition, duplicates, reordering, poison.
  */
-import type { DeviceProfile } from '@edgeflow/shared';
+import { type DeviceProfile, telemetryTopicName } from '@edgeflow/shared';
 import { Timestamp } from '@google-cloud/firestore';
 import { decode, encode } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchBytes,
+  HARNESS_GATEWAY,
   type Harness,
   series,
   settle,
@@ -28,9 +29,10 @@ afterAll(async () => {
   await h?.stop();
 }, 30_000);
 
-async function registerDevice(deviceId: string): Promise<void> {
+async function registerDevice(deviceId: string, gatewayId: string): Promise<void> {
   const profile: DeviceProfile = {
     deviceId,
+    gatewayId,
     site: 'plant-1',
     name: `Freezer ${deviceId}`,
     units: { temperature: 'degC' },
@@ -56,7 +58,7 @@ function sinkFor(deviceId: string) {
 
 describe('ingest -> Firestore -> alerts -> notify -> webhook', () => {
   it('persists a batch, raises exactly one alert record and one webhook delivery', async () => {
-    await registerDevice('dev-a');
+    await registerDevice('dev-a', 'gw-alpha');
     await h.publish(batchBytes('gw-alpha', series('dev-a', 'temperature', 1, 60, 20)));
     await h.publish(batchBytes('gw-alpha', series('dev-a', 'temperature', 61, 60, 35)));
     expect(await waitSeqs('dev-a', 120)).toEqual(range(1, 120));
@@ -96,7 +98,7 @@ describe('ingest -> Firestore -> alerts -> notify -> webhook', () => {
   }, 60_000);
 
   it('duplicates and reordering leave no duplicate readings, alerts or notifications', async () => {
-    await registerDevice('dev-b');
+    await registerDevice('dev-b', 'gw-beta');
     const b1 = batchBytes('gw-beta', series('dev-b', 'temperature', 1, 60, 20));
     const b2 = batchBytes('gw-beta', series('dev-b', 'temperature', 61, 60, 35));
     const b3 = batchBytes('gw-beta', series('dev-b', 'temperature', 121, 60, 20));
@@ -143,7 +145,11 @@ describe('ingest -> Firestore -> alerts -> notify -> webhook', () => {
       const d = await h.db.collection('deadLetters').doc(`ingest-${garbageId}`).get();
       return d.exists ? d.data() : undefined;
     });
-    expect(garbage).toMatchObject({ source: 'ingest', sourceTopic: 'edgeflow-telemetry', state: 'open' });
+    expect(garbage).toMatchObject({
+      source: 'ingest',
+      sourceTopic: telemetryTopicName(HARNESS_GATEWAY),
+      state: 'open',
+    });
     expect(garbage.code).toMatch(/^EDGEFLOW_CODEC_/);
     expect(Buffer.from(garbage.data).toString()).toBe('this is not a telemetry batch');
     const future = await waitFor('unknown-major dead letter', async () => {

@@ -5,13 +5,14 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DeviceProfile } from '@edgeflow/shared';
+import { type DeviceProfile, telemetryTopicName } from '@edgeflow/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useLocalCloud } from '../../support/local-cloud.ts';
 import { batchBytes, series, storedSeqs, waitFor } from './harness.ts';
 
 const local = useLocalCloud({
   projectId: 'demo-ingest-stack',
+  gateways: ['gw-stack'],
   env: { EDGEFLOW_TEST_MODE: '1', EDGEFLOW_TEST_FAIL_AFTER_WRITE: '1' },
 });
 
@@ -41,13 +42,14 @@ describe('ingest + notify in the local stack', () => {
   it('redelivered batches (fail after write) persist once and notify once', async () => {
     const profile: DeviceProfile = {
       deviceId: 'stack-1',
+      gatewayId: 'gw-stack',
       site: 'lab',
       name: 'Stack one',
       units: {},
       notify: [{ kind: 'webhook', url: sinkUrl, format: 'json' }],
     };
     await local.firestore.collection('devices').doc('stack-1').set(profile);
-    const telemetry = local.pubsub.topic(local.cloud.topology.topics.telemetry.name);
+    const telemetry = local.pubsub.topic(telemetryTopicName('gw-stack'));
     await telemetry.publishMessage({
       data: batchBytes('gw-stack', series('stack-1', 'temperature', 1, 60, 20)),
     });
@@ -99,7 +101,7 @@ describe('ingest + notify in the local stack', () => {
   }, 120_000);
 
   it('poison through the push subscription becomes a dead-letter record', async () => {
-    const telemetry = local.pubsub.topic(local.cloud.topology.topics.telemetry.name);
+    const telemetry = local.pubsub.topic(telemetryTopicName('gw-stack'));
     const id = await telemetry.publishMessage({ data: Buffer.from([0xff, 0x00, 0x13]) });
     const doc = await waitFor(
       'dead letter',
@@ -109,7 +111,11 @@ describe('ingest + notify in the local stack', () => {
       },
       60_000,
     );
-    expect(doc).toMatchObject({ source: 'ingest', sourceTopic: 'edgeflow-telemetry', state: 'open' });
+    expect(doc).toMatchObject({
+      source: 'ingest',
+      sourceTopic: 'edgeflow-telemetry-gw-stack',
+      state: 'open',
+    });
     expect(doc.code).toMatch(/^EDGEFLOW_CODEC_/);
   }, 90_000);
 });

@@ -30,12 +30,19 @@ function doc(overrides: Partial<DeadLetterInput>): DeadLetterDoc {
 }
 
 describe('DeadLetterAdmin.replayTopic', () => {
-  it('uses the recorded topic, else the subscription (triage), else the recording function', () => {
+  it('uses the recorded topic, else the subscription (triage), else the recording function’s one topic', () => {
     expect(admin.replayTopic(doc({ sourceTopic: 'edgeflow-alerts' }))).toBe('edgeflow-alerts');
     expect(admin.replayTopic(doc({ subscription: 'projects/p/subscriptions/edgeflow-alerts-notify' }))).toBe(
       'edgeflow-alerts',
     );
-    expect(admin.replayTopic(doc({ source: 'ingest' }))).toBe('edgeflow-telemetry');
+    // Ingest reads one topic per gateway: its letters name theirs, and without one there is no guessing.
+    expect(admin.replayTopic(doc({ source: 'ingest', sourceTopic: 'edgeflow-telemetry-gw-1' }))).toBe(
+      'edgeflow-telemetry-gw-1',
+    );
+    expect(admin.replayTopic(doc({ source: 'ingest' }))).toBeUndefined();
+    expect(
+      admin.replayTopic(doc({ subscription: 'projects/p/subscriptions/edgeflow-telemetry-gw-1-ingest' })),
+    ).toBe('edgeflow-telemetry-gw-1');
     expect(admin.replayTopic(doc({ source: 'notify' }))).toBe('edgeflow-alerts');
     expect(admin.replayTopic(doc({ subscription: 'unknown-sub' }))).toBeUndefined();
     expect(admin.replayTopic(doc({}))).toBeUndefined();
@@ -56,6 +63,10 @@ describe('describePayload', () => {
     expect(describePayload(doc({ source: 'ingest', data: new Uint8Array([0xff]) })).headerError).toMatch(
       /^EDGEFLOW_CODEC_/,
     );
+    // A triage letter from a gateway's telemetry topic is telemetry too.
+    expect(
+      describePayload(doc({ sourceTopic: 'edgeflow-telemetry-gw-1', data: bytes })).header?.gatewayId,
+    ).toBe('gw-1');
     // Not telemetry (an alert on the alerts topic): no header attempted.
     expect(describePayload(doc({ source: 'notify', sourceTopic: 'edgeflow-alerts' }))).toEqual({});
   });

@@ -1,5 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { TOPOLOGY } from '@edgeflow/shared';
+import {
+  PUSH_POLICIES,
+  SHARED_TOPICS,
+  telemetrySubscriptionName,
+  telemetryTopicName,
+  topologyFor,
+} from '@edgeflow/shared';
 import { describe, expect, it } from 'vitest';
 import {
   DEAD_LETTERS_COLLECTION,
@@ -13,8 +19,8 @@ import { withoutOrdering } from '../../support/topology.ts';
 import { waitFor } from '../../support/wait.ts';
 
 const alwaysFail = fileURLToPath(new URL('../../support/fixtures/always-fail.ts', import.meta.url));
-const telemetry = TOPOLOGY.topics.telemetry.name;
-const ingestSub = TOPOLOGY.subscriptions.find((s) => s.pushTo === 'ingest');
+const telemetry = telemetryTopicName('gw-1');
+const ingestSub = { name: telemetrySubscriptionName('gw-1'), ...PUSH_POLICIES.ingest };
 
 describe('toDeadLetterInput', () => {
   it('lifts Pub/Sub dead-letter bookkeeping out of the attributes and finds the source topic', () => {
@@ -27,7 +33,7 @@ describe('toDeadLetterInput', () => {
           publishTime: '2026-01-01T00:00:00.000Z',
           attributes: {
             schema: 'edgeflow.telemetry',
-            CloudPubSubDeadLetterSourceSubscription: 'edgeflow-telemetry-ingest',
+            CloudPubSubDeadLetterSourceSubscription: 'edgeflow-telemetry-gw-1-ingest',
             CloudPubSubDeadLetterSourceSubscriptionProject: 'p',
             CloudPubSubDeadLetterSourceDeliveryCount: '5',
           },
@@ -38,8 +44,9 @@ describe('toDeadLetterInput', () => {
     expect(input).toMatchObject({
       source: 'triage',
       messageId: '77',
-      sourceTopic: 'edgeflow-telemetry',
-      subscription: 'edgeflow-telemetry-ingest',
+      // A gateway's telemetry subscription, known by its name alone (triage knows no fleet).
+      sourceTopic: 'edgeflow-telemetry-gw-1',
+      subscription: 'edgeflow-telemetry-gw-1-ingest',
       deliveryAttempt: 5,
       code: MAX_ATTEMPTS_CODE,
       reason: MAX_ATTEMPTS_REASON,
@@ -82,7 +89,8 @@ describe('triage on the local cloud', () => {
   const local = useLocalCloud({
     functions: ['ingest', 'triage'],
     functionSources: { ingest: alwaysFail },
-    topology: withoutOrdering(TOPOLOGY),
+    gateways: ['gw-1'],
+    topology: (ids) => withoutOrdering(topologyFor(ids)),
   });
 
   it('records a message that always fails after max delivery attempts, with source and attempts', async () => {
@@ -129,7 +137,7 @@ describe('triage on the local cloud', () => {
         attributes: { CloudPubSubDeadLetterSourceSubscription: 'edgeflow-alerts-notify' },
       },
     };
-    const url = `${local.cloud.functionUrls.triage}/projects/${local.cloud.projectId}/topics/${TOPOLOGY.topics.deadLetters.name}`;
+    const url = `${local.cloud.functionUrls.triage}/projects/${local.cloud.projectId}/topics/${SHARED_TOPICS.deadLetters.name}`;
     for (let i = 0; i < 2; i++) {
       const res = await fetch(url, {
         method: 'POST',
@@ -141,7 +149,7 @@ describe('triage on the local cloud', () => {
     const snap = await local.firestore.collection(DEAD_LETTERS_COLLECTION).get();
     expect(snap.docs.map((d) => d.id)).toEqual(['triage-dup-1']);
     expect(snap.docs[0]?.data()).toMatchObject({
-      sourceTopic: TOPOLOGY.topics.alerts.name,
+      sourceTopic: SHARED_TOPICS.alerts.name,
       subscription: 'edgeflow-alerts-notify',
     });
     const outcomes = local.functionLogs
@@ -153,7 +161,7 @@ describe('triage on the local cloud', () => {
   it('records a message that has attributes but no data (functions-framework does not convert those)', async () => {
     dumpFunctionLogsOnFailure(local);
     await local.cloud.clearFirestore();
-    const url = `${local.cloud.functionUrls.triage}/projects/${local.cloud.projectId}/topics/${TOPOLOGY.topics.deadLetters.name}`;
+    const url = `${local.cloud.functionUrls.triage}/projects/${local.cloud.projectId}/topics/${SHARED_TOPICS.deadLetters.name}`;
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -161,7 +169,7 @@ describe('triage on the local cloud', () => {
         subscription: `projects/${local.cloud.projectId}/subscriptions/edgeflow-dead-letters-triage`,
         message: {
           messageId: 'attrs-only',
-          attributes: { k: 'v', CloudPubSubDeadLetterSourceSubscription: 'edgeflow-telemetry-ingest' },
+          attributes: { k: 'v', CloudPubSubDeadLetterSourceSubscription: 'edgeflow-telemetry-gw-1-ingest' },
         },
       }),
     });
