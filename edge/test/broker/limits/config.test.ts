@@ -7,7 +7,7 @@ const BASE = {
   gatewayId: 'test-gw',
   registryFile: '/nonexistent',
   outbox: { dir: '/tmp/x' },
-  forwarder: { projectId: 'p', topic: 't' },
+  forwarder: { projectId: 'p' },
 };
 
 function problemsOf(file: Record<string, unknown>, env: Record<string, string> = {}): string[] {
