@@ -198,6 +198,8 @@ try {
           ],
         },
       },
+      // The probe device flips its rule on every reading (100 transitions/s), on purpose.
+      fairness: { transitionsPerSec: 1000, transitionsBurst: 1000 },
       outbox: { dir: join(dir, 'outbox') },
       forwarder: {
         projectId: PROJECT,

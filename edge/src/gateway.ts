@@ -11,6 +11,8 @@ import type { Registry } from 'prom-client';
 import { createBrokerHooks, identityOf } from './broker/hooks.ts';
 import { type RunningBroker, startBroker } from './broker/server.ts';
 import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
+import { DeviceBuckets } from './fairness/device-buckets.ts';
+import { TransitionLimiter } from './fairness/transition-limit.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { UnsequencedReading } from './ingest/types.ts';
 import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts';
@@ -124,7 +126,28 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       source: 'edge',
       gatewayId: config.gatewayId,
     });
-  const localRules = new LocalRules(engine, emitAlert);
+  const fairness = config.fairness;
+  const localRules = new LocalRules(engine, emitAlert, {
+    clock,
+    limiter: new TransitionLimiter(
+      fairness,
+      {
+        suppressed: (kind) => metrics.alertsSuppressed.labels(kind).inc(),
+        overflow: (limiter) => metrics.fairnessOverflows.labels(limiter).inc(),
+      },
+      clock.nowMs(),
+    ),
+  });
+  const readingOverflows = metrics.fairnessOverflows.labels('readings');
+  const readingLimit = new DeviceBuckets(
+    {
+      ratePerSec: fairness.readingsPerSec,
+      burst: fairness.readingsBurst,
+      maxDevices: fairness.maxDevices,
+      onOverflow: () => readingOverflows.inc(),
+    },
+    clock.nowMs(),
+  );
 
   const ingest = new Ingest({
     sink: outbox,
@@ -133,6 +156,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     metrics,
     logger,
     rejectLog,
+    readingLimit,
     onReadings: (readings) => localRules.onReadings(readings),
   });
   const hooks = createBrokerHooks({

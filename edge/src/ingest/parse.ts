@@ -27,6 +27,8 @@ export const REJECT_REASONS = [
   'out_of_range',
   'future_ts',
   'past_ts',
+  // Not from parsing: the device is over its per-device reading rate (ingest.ts).
+  'rate_limited',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
