@@ -58,8 +58,7 @@ export class DeviceBuckets {
     const elapsedMs = nowMs - bucket.lastMs;
     // A clock stepping back neither refills nor moves the bucket's time backwards.
     if (elapsedMs > 0) {
-      const tokens = bucket.tokens + elapsedMs * this.#ratePerMs;
-      bucket.tokens = tokens < this.#burst ? tokens : this.#burst;
+      bucket.tokens = Math.min(this.#burst, bucket.tokens + elapsedMs * this.#ratePerMs);
       bucket.lastMs = nowMs;
     }
     if (bucket.tokens < n) return false;
