@@ -121,7 +121,10 @@ export const AlertEventSchema = Type.Object(
     severity: SeveritySchema,
     /** The reading value that caused the transition (last known value for staleness). */
     value: Type.Number(),
-    /** Event time of the transition. */
+    /**
+     * Event time of the transition: the causing reading's event time (threshold, rate); for
+     * staleness, when the series went stale in rule time (rules/state.ts ruleTimeMs).
+     */
     tsMs: EventTimeMsSchema,
     /** Sequence of the reading that caused it; for staleness, of the last reading seen. */
     seq: SequenceSchema,

@@ -6,9 +6,10 @@
  * Everything is driven by the readings' rule time (ruleTimeMs: the gateway's receipt time
  * when the reading carries one, else its event time) and sequence, never by a clock, so the
  * gateway and the cloud feeding the same readings get the same transitions with the same alert
- * ids. Rule time, not the device's own stamp, times holds and windows: a device may stamp
- * anything within the ingest skew bounds, and with its own stamps it could step through a
- * hold in a few messages (one raise/clear pair per couple of readings).
+ * ids. Rule time, not the device's own stamp, times holds, windows and episode ids: a device
+ * may stamp anything within the ingest skew bounds, and with its own stamps it could step
+ * through a hold in a few messages (one raise/clear pair per couple of readings). A threshold
+ * or rate transition still reports the causing reading's event time as its tsMs.
  */
 import type {
   AlertEvent,
@@ -195,7 +196,7 @@ function thresholdReading(
       ctx,
       id,
       r.value,
-      t,
+      r.tsMs,
       r.seq,
       thresholdRaisedMessage(rule, ctx.metric, r.value),
     );
@@ -220,7 +221,7 @@ function thresholdReading(
     ctx,
     id,
     r.value,
-    t,
+    r.tsMs,
     r.seq,
     thresholdClearedMessage(rule, ctx.metric, r.value),
   );
@@ -244,7 +245,7 @@ function rateReading(rule: RateRule, state: RuleState, r: Reading, ctx: RuleCont
       ctx,
       id,
       r.value,
-      t,
+      r.tsMs,
       r.seq,
       rateRaisedMessage(rule, ctx.metric, r.value, delta),
     );
@@ -262,7 +263,7 @@ function rateReading(rule: RateRule, state: RuleState, r: Reading, ctx: RuleCont
     ctx,
     id,
     r.value,
-    t,
+    r.tsMs,
     r.seq,
     rateClearedMessage(rule, ctx.metric, r.value),
   );
