@@ -105,6 +105,8 @@ export const GatewayConfigSchema = Type.Object(
         transitionsBurst: Type.Integer({ minimum: 1, default: 30 }),
         /** Devices with buckets of their own; beyond, they share one overflow bucket (counted). */
         maxDevices: Type.Integer({ minimum: 1, default: 100_000 }),
+        /** Readings of one device in the outbox not yet acknowledged upstream; beyond, refused (outbox_quota). */
+        maxUnsentReadingsPerDevice: Type.Integer({ minimum: 1, default: 1_000_000 }),
         /** Open episodes whose raise was suppressed (so their clear is too); beyond, raises go out. */
         maxSuppressedEpisodes: Type.Integer({ minimum: 1, default: 100_000 }),
       },
@@ -141,6 +143,12 @@ export function gatewayConfigFrom(
     problems.push({
       path: '/fairness/readingsBurst',
       message: `must be at least /ingest/maxMetricsPerMessage (${config.ingest.maxMetricsPerMessage}), or the largest message could never pass`,
+    });
+  }
+  if (config.fairness.maxUnsentReadingsPerDevice < config.ingest.maxMetricsPerMessage) {
+    problems.push({
+      path: '/fairness/maxUnsentReadingsPerDevice',
+      message: `must be at least /ingest/maxMetricsPerMessage (${config.ingest.maxMetricsPerMessage})`,
     });
   }
   if (config.mqtt.tls && config.mqtt.tls.port === config.mqtt.port && config.mqtt.port !== 0) {

@@ -13,6 +13,7 @@ import { type RunningBroker, startBroker } from './broker/server.ts';
 import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
 import { DeviceBuckets } from './fairness/device-buckets.ts';
 import { TransitionLimiter } from './fairness/transition-limit.ts';
+import { UnsentQuota } from './fairness/unsent-quota.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { UnsequencedReading } from './ingest/types.ts';
 import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts';
@@ -27,6 +28,8 @@ export interface GatewayOutbox {
   appendReadings(readings: readonly UnsequencedReading[], onDurable: (err: Error | null) => void): Reading[];
   appendAlert(alert: AlertEvent, onDurable: (err: Error | null) => void): void;
   stats(): { records: number; bytes: number; oldestAgeMs: number; evictedReadings: number; nextSeq: number };
+  /** Seq from which readings are unsent (outbox/types.ts); without it no per-device unsent cap applies. */
+  unsentFromSeq?(): number;
 }
 
 export interface GatewayPorts {
@@ -148,6 +151,17 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     },
     clock.nowMs(),
   );
+  const unsentFrom = outbox.unsentFromSeq?.bind(outbox);
+  const unsentQuota =
+    unsentFrom &&
+    new UnsentQuota(
+      {
+        maxUnsentReadings: fairness.maxUnsentReadingsPerDevice,
+        maxDevices: fairness.maxDevices,
+        onOverflow: () => metrics.fairnessOverflows.labels('unsent').inc(),
+      },
+      unsentFrom,
+    );
 
   const ingest = new Ingest({
     sink: outbox,
@@ -157,6 +171,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     logger,
     rejectLog,
     readingLimit,
+    ...(unsentQuota ? { unsentQuota } : {}),
     onReadings: (readings) => localRules.onReadings(readings),
   });
   const hooks = createBrokerHooks({

@@ -110,6 +110,7 @@ describe('gateway config: fairness', () => {
       transitionsPerSec: 1,
       transitionsBurst: 30,
       maxDevices: 100_000,
+      maxUnsentReadingsPerDevice: 1_000_000,
       maxSuppressedEpisodes: 100_000,
     });
     const env = { EDGEFLOW_GATEWAY_FAIRNESS__TRANSITIONS_PER_SEC: '0.5' };

@@ -19,6 +19,7 @@
 import type { Clock, Reading } from '@edgeflow/shared';
 import type { Logger } from 'pino';
 import type { DeviceBuckets } from '../fairness/device-buckets.ts';
+import type { UnsentQuota } from '../fairness/unsent-quota.ts';
 import type { BrokerMetrics } from '../ops/metrics.ts';
 import type { TokenBucket } from '../ops/rate-limit.ts';
 import { type IngestLimits, parsePublish, type RejectReason } from './parse.ts';
@@ -38,6 +39,8 @@ export interface IngestDeps {
   readonly rejectLog: TokenBucket;
   /** Readings per device (one token per reading; a message is taken or refused whole). */
   readonly readingLimit: DeviceBuckets;
+  /** Cap on each device's unsent readings in the outbox; none when absent. */
+  readonly unsentQuota?: UnsentQuota;
   readonly onReadings: (readings: readonly Reading[]) => void;
 }
 
@@ -126,8 +129,12 @@ export class Ingest {
     if (typeof result === 'string') return this.#reject(result, topic, payload, clientId);
     // Limited after parsing: only valid readings cost tokens, and all of a message's readings
     // belong to the device its topic names.
-    if (!deps.readingLimit.take((result[0] as UnsequencedReading).deviceId, result.length, nowMs)) {
+    const deviceId = (result[0] as UnsequencedReading).deviceId;
+    if (!deps.readingLimit.take(deviceId, result.length, nowMs)) {
       return this.#reject('rate_limited', topic, payload, clientId);
+    }
+    if (deps.unsentQuota !== undefined && !deps.unsentQuota.admit(deviceId, result.length)) {
+      return this.#reject('outbox_quota', topic, payload, clientId);
     }
     for (let i = 0; i < result.length; i++) this.#readings.push(result[i] as UnsequencedReading);
     return true;
@@ -185,12 +192,14 @@ export class Ingest {
       sequenced = deps.sink.appendReadings(readings, waiting ? this.#onDurable(group) : ignoreDurability);
     } catch (err) {
       // e.g. the outbox is closing during shutdown: no ack, the devices retry later.
+      deps.unsentQuota?.discarded();
       deps.metrics.durabilityFailures.inc();
       answer(group, err as Error);
       if (waiting) this.#settled();
       return;
     }
     if (waiting) this.#last = group;
+    deps.unsentQuota?.appended((sequenced[sequenced.length - 1] as Reading).seq + 1);
     deps.metrics.readingsAccepted.inc(sequenced.length);
     deps.onReadings(sequenced);
   }

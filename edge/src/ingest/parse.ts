@@ -27,8 +27,10 @@ export const REJECT_REASONS = [
   'out_of_range',
   'future_ts',
   'past_ts',
-  // Not from parsing: the device is over its per-device reading rate (ingest.ts).
+  // Not from parsing (ingest.ts): the device is over its reading rate, or holds its cap of
+  // unsent readings in the outbox.
   'rate_limited',
+  'outbox_quota',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

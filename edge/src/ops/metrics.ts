@@ -25,7 +25,7 @@ export interface BrokerMetrics {
   readonly durabilityFailures: Counter;
 }
 
-export const FAIRNESS_LIMITERS = ['readings', 'transitions', 'suppressed_episodes'] as const;
+export const FAIRNESS_LIMITERS = ['readings', 'transitions', 'suppressed_episodes', 'unsent'] as const;
 
 export function createBrokerMetrics(registry: Registry, connectedClients: () => number): BrokerMetrics {
   const registers = [registry];

@@ -117,4 +117,19 @@ describe('per-device fairness over TCP', () => {
     expect(gw.outbox.readings.filter((r) => r.deviceId === 'dev-a')).toHaveLength(65);
     expect(await gw.metric('edgeflow_gateway_readings_rejected_total', { reason: 'rate_limited' })).toBe(37);
   });
+
+  it('refuses a device’s readings beyond its cap of unsent readings as outbox_quota, until they are sent', async () => {
+    gw = await startTestGateway({ config: { fairness: { maxUnsentReadingsPerDevice: 64 } } });
+    const flood = await gw.connect('dev-a');
+    const other = await gw.connect('dev-b');
+    for (let i = 0; i < 80; i++) await flood.publishAsync('sensors/dev-a/co2', String(400 + i), { qos: 1 });
+    await other.publishAsync('sensors/dev-b/co2', '500', { qos: 1 });
+    expect(gw.outbox.readings.filter((r) => r.deviceId === 'dev-a')).toHaveLength(64);
+    expect(gw.outbox.readings.filter((r) => r.deviceId === 'dev-b')).toHaveLength(1);
+    expect(await gw.metric('edgeflow_gateway_readings_rejected_total', { reason: 'outbox_quota' })).toBe(16);
+    // The uplink acknowledges everything so far: dev-a's cap is free again.
+    gw.outbox.acknowledgedSeq = gw.outbox.readings.length;
+    await flood.publishAsync('sensors/dev-a/co2', '999', { qos: 1 });
+    expect(gw.outbox.readings.at(-1)).toMatchObject({ deviceId: 'dev-a', value: 999 });
+  });
 });
