@@ -31,7 +31,7 @@ async function outage(
   const { maxUnsentReadings, perStep = 1000 } = options;
   const tmp = await tempDir('edgeflow-fair-');
   const clock = new ManualClock(T0);
-  const { outbox, registry } = await open(tmp.dir, { maxBytes: 4 * MiB, segmentBytes: 64 * 1024 }, clock);
+  const { outbox } = await open(tmp.dir, { maxBytes: 4 * MiB, segmentBytes: 64 * 1024 }, clock);
   cleanups.push(async () => {
     await outbox.close();
     await tmp.cleanup();
