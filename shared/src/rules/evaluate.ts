@@ -307,7 +307,7 @@ function staleReading(
 ): AlertEvent | undefined {
   if (!state.active) return undefined;
   const t = ruleTimeMs(r);
-  // A reading delayed in transit can carry an event time before the raise; the clear is never
+  // A reading delayed in transit can carry a rule time before the raise; the clear is never
   // stamped earlier than the raise so an episode's two events stay in order.
   const raisedTsMs = (state.lastTsMs ?? t) + rule.afterMs;
   const tsMs = Math.max(t, raisedTsMs);
