@@ -142,6 +142,9 @@ async function main(): Promise<void> {
     devices: episodeDevice + 1,
     rules: BENCH_RULES,
     lingerMs: DEFAULT_LINGER_MS,
+    // The episode device drives a zero-hold rule back to back, on purpose: above the default
+    // per-device transition rate, which would suppress the episodes being timed.
+    gatewayConfig: { fairness: { transitionsPerSec: 100, transitionsBurst: 100 } },
     logger: pino({ level: 'warn' }, pino.destination(2)),
     onFunctionLine: (fn, line) => {
       functionLog?.write(`${fn} ${line}\n`);

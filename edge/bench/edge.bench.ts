@@ -215,6 +215,15 @@ try {
             ],
           },
         },
+        // The probe device flips its rule on every reading (100 transitions/s), and each bulk
+        // publisher sends BENCH_RATE / 10 readings/s, on purpose: limits far above both, so the
+        // limiters' cost is measured without them refusing anything.
+        fairness: {
+          readingsPerSec: 1_000_000,
+          readingsBurst: 1_000_000,
+          transitionsPerSec: 1000,
+          transitionsBurst: 1000,
+        },
         outbox: { dir: join(dir, `${name}-outbox`) },
         forwarder: {
           projectId: PROJECT,

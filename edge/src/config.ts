@@ -115,6 +115,25 @@ export const GatewayConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Per-device limits, so one device cannot crowd out the others (fairness/). */
+    fairness: Type.Object(
+      {
+        /** Readings per second per device; beyond, messages are refused (rate_limited), still acked. */
+        readingsPerSec: Type.Number({ exclusiveMinimum: 0, default: 1000 }),
+        /** At least ingest.maxMetricsPerMessage: a message takes one token per reading. */
+        readingsBurst: Type.Integer({ minimum: 1, default: 2000 }),
+        /** Rule transitions emitted per second per device; beyond, suppressed (counted). */
+        transitionsPerSec: Type.Number({ exclusiveMinimum: 0, default: 1 }),
+        transitionsBurst: Type.Integer({ minimum: 1, default: 30 }),
+        /** Devices with buckets of their own; beyond, they share one overflow bucket (counted). */
+        maxDevices: Type.Integer({ minimum: 1, default: 100_000 }),
+        /** Readings of one device in the outbox not yet acknowledged upstream; beyond, refused (outbox_quota). */
+        maxUnsentReadingsPerDevice: Type.Integer({ minimum: 1, default: 1_000_000 }),
+        /** Open episodes whose raise was suppressed (so their clear is too); beyond, raises go out. */
+        maxSuppressedEpisodes: Type.Integer({ minimum: 1, default: 100_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     http: Type.Object(
       {
         host: Type.String({ minLength: 1, default: '127.0.0.1' }),
@@ -143,6 +162,18 @@ export function gatewayConfigFrom(
   collectRuleProblems(config.rules.defaults, '/rules/defaults', problems);
   for (const [device, set] of Object.entries(config.rules.devices)) {
     collectRuleProblems(set, `/rules/devices/${device}`, problems);
+  }
+  if (config.fairness.readingsBurst < config.ingest.maxMetricsPerMessage) {
+    problems.push({
+      path: '/fairness/readingsBurst',
+      message: `must be at least /ingest/maxMetricsPerMessage (${config.ingest.maxMetricsPerMessage}), or the largest message could never pass`,
+    });
+  }
+  if (config.fairness.maxUnsentReadingsPerDevice < config.ingest.maxMetricsPerMessage) {
+    problems.push({
+      path: '/fairness/maxUnsentReadingsPerDevice',
+      message: `must be at least /ingest/maxMetricsPerMessage (${config.ingest.maxMetricsPerMessage})`,
+    });
   }
   if (
     config.mqtt.plaintext &&

@@ -12,6 +12,9 @@ import { createBrokerHooks, identityOf } from './broker/hooks.ts';
 import { derivedMaxPacketBytes } from './broker/limits/packet-guard.ts';
 import { type RunningBroker, startBroker } from './broker/server.ts';
 import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
+import { DeviceBuckets } from './fairness/device-buckets.ts';
+import { TransitionLimiter } from './fairness/transition-limit.ts';
+import { UnsentQuota } from './fairness/unsent-quota.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { UnsequencedReading } from './ingest/types.ts';
 import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts';
@@ -26,6 +29,8 @@ export interface GatewayOutbox {
   appendReadings(readings: readonly UnsequencedReading[], onDurable: (err: Error | null) => void): Reading[];
   appendAlert(alert: AlertEvent, onDurable: (err: Error | null) => void): void;
   stats(): { records: number; bytes: number; oldestAgeMs: number; evictedReadings: number; nextSeq: number };
+  /** Seq from which readings are unsent (outbox/types.ts); without it no per-device unsent cap applies. */
+  unsentFromSeq?(): number;
 }
 
 export interface GatewayPorts {
@@ -126,7 +131,39 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       source: 'edge',
       gatewayId: config.gatewayId,
     });
-  const localRules = new LocalRules(engine, emitAlert);
+  const fairness = config.fairness;
+  const localRules = new LocalRules(engine, emitAlert, {
+    clock,
+    limiter: new TransitionLimiter(
+      fairness,
+      {
+        suppressed: (kind) => metrics.alertsSuppressed.labels(kind).inc(),
+        overflow: (limiter) => metrics.fairnessOverflows.labels(limiter).inc(),
+      },
+      clock.nowMs(),
+    ),
+  });
+  const readingOverflows = metrics.fairnessOverflows.labels('readings');
+  const readingLimit = new DeviceBuckets(
+    {
+      ratePerSec: fairness.readingsPerSec,
+      burst: fairness.readingsBurst,
+      maxDevices: fairness.maxDevices,
+      onOverflow: () => readingOverflows.inc(),
+    },
+    clock.nowMs(),
+  );
+  const unsentFrom = outbox.unsentFromSeq?.bind(outbox);
+  const unsentQuota =
+    unsentFrom &&
+    new UnsentQuota(
+      {
+        maxUnsentReadings: fairness.maxUnsentReadingsPerDevice,
+        maxDevices: fairness.maxDevices,
+        onOverflow: () => metrics.fairnessOverflows.labels('unsent').inc(),
+      },
+      unsentFrom,
+    );
 
   const ingest = new Ingest({
     sink: outbox,
@@ -135,6 +172,8 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     metrics,
     logger,
     rejectLog,
+    readingLimit,
+    ...(unsentQuota ? { unsentQuota } : {}),
     onReadings: (readings) => localRules.onReadings(readings),
   });
   const hooks = createBrokerHooks({

@@ -116,3 +116,29 @@ describe('gateway config', () => {
     expect(() => loadGatewayConfig('/nonexistent/gateway.yaml', {})).toThrow(/nonexistent\/gateway.yaml/);
   });
 });
+
+describe('gateway config: fairness', () => {
+  it('limits every device by default, and takes env overrides', () => {
+    expect(gatewayConfigFrom(minimal).fairness).toEqual({
+      readingsPerSec: 1000,
+      readingsBurst: 2000,
+      transitionsPerSec: 1,
+      transitionsBurst: 30,
+      maxDevices: 100_000,
+      maxUnsentReadingsPerDevice: 1_000_000,
+      maxSuppressedEpisodes: 100_000,
+    });
+    const env = { EDGEFLOW_GATEWAY_FAIRNESS__TRANSITIONS_PER_SEC: '0.5' };
+    expect(gatewayConfigFrom(minimal, env).fairness.transitionsPerSec).toBe(0.5);
+  });
+
+  it('refuses a zero rate and a reading burst below the largest message', () => {
+    const all = problemsOf(() =>
+      gatewayConfigFrom({ ...minimal, fairness: { readingsPerSec: 0, readingsBurst: 10 } }),
+    ).join('\n');
+    expect(all).toMatch(/^\/fairness\/readingsPerSec /m);
+    expect(
+      problemsOf(() => gatewayConfigFrom({ ...minimal, fairness: { readingsBurst: 10 } })).join('\n'),
+    ).toMatch(/^\/fairness\/readingsBurst must be at least \/ingest\/maxMetricsPerMessage \(64\)/m);
+  });
+});

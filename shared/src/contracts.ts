@@ -27,6 +27,12 @@ export const ReadingSchema = Type.Object(
     value: Type.Number(),
     /** Gateway-assigned, monotonic per gateway, survives restarts. */
     seq: SequenceSchema,
+    /**
+     * Gateway receipt time, present only when it differs from tsMs (the device stamped the
+     * reading). Rules time their holds on it (rules/evaluate.ts ruleTimeMs): a device sets
+     * its event time, but cannot make the gateway's clock run faster.
+     */
+    rxMs: Type.Optional(EventTimeMsSchema),
   },
   { additionalProperties: false },
 );
@@ -45,7 +51,7 @@ const RuleBase = {
 };
 
 /**
- * Raise when the value is beyond `threshold` for `raiseHoldMs` of event time; clear when it
+ * Raise when the value is beyond `threshold` for `raiseHoldMs` of rule time (ruleTimeMs); clear when it
  * is back inside `threshold -/+ clearBand` for `clearHoldMs`. The band is the hysteresis
  * that keeps a value flapping around the threshold to one alert.
  */
@@ -115,7 +121,10 @@ export const AlertEventSchema = Type.Object(
     severity: SeveritySchema,
     /** The reading value that caused the transition (last known value for staleness). */
     value: Type.Number(),
-    /** Event time of the transition. */
+    /**
+     * Event time of the transition: the causing reading's event time (threshold, rate); for
+     * staleness, when the series went stale in rule time (rules/state.ts ruleTimeMs).
+     */
     tsMs: EventTimeMsSchema,
     /** Sequence of the reading that caused it; for staleness, of the last reading seen. */
     seq: SequenceSchema,

@@ -121,6 +121,8 @@ export function simulateScenario(scenario: Scenario, input: FleetOptionsInput = 
     const deviceId = (devices[e.deviceIndex] as { deviceId: string }).deviceId;
     for (let copy = 0; copy < e.copies; copy++) {
       const reading: Reading = { deviceId, metric: e.metric, tsMs: e.deviceTMs, value: e.value, seq: seq++ };
+      // As the gateway stamps it: rules time holds on receipt (the send time here), not the device clock.
+      if (e.deviceTMs !== e.tMs) reading.rxMs = e.tMs;
       const spec = METRIC_CATALOG[e.metric];
       if (!readingChecker.check(reading) || (spec && (e.value < spec.min || e.value > spec.max))) {
         if (invalidReadings.length < 20) invalidReadings.push(JSON.stringify(reading));

@@ -18,9 +18,11 @@
  */
 import type { Clock, Reading } from '@edgeflow/shared';
 import type { Logger } from 'pino';
+import type { DeviceBuckets } from '../fairness/device-buckets.ts';
+import type { UnsentQuota } from '../fairness/unsent-quota.ts';
 import type { BrokerMetrics } from '../ops/metrics.ts';
 import type { TokenBucket } from '../ops/rate-limit.ts';
-import { type IngestLimits, parsePublish } from './parse.ts';
+import { type IngestLimits, parsePublish, type RejectReason } from './parse.ts';
 import type { UnsequencedReading } from './types.ts';
 
 /** The write side of the outbox, as the ingest path uses it. */
@@ -35,6 +37,10 @@ export interface IngestDeps {
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
   readonly rejectLog: TokenBucket;
+  /** Readings per device (one token per reading; a message is taken or refused whole). */
+  readonly readingLimit: DeviceBuckets;
+  /** Cap on each device's unsent readings in the outbox; none when absent. */
+  readonly unsentQuota?: UnsentQuota;
   readonly onReadings: (readings: readonly Reading[]) => void;
 }
 
@@ -118,20 +124,33 @@ export class Ingest {
   /** Parses and queues the readings; false (counted, logged at a bounded rate) when refused. */
   #accept(topic: string, payload: Buffer, clientId: string): boolean {
     const deps = this.#deps;
-    const result = parsePublish(topic, payload, deps.clock.nowMs(), deps.limits);
-    if (typeof result === 'string') {
-      deps.metrics.readingsRejected[result].inc();
-      const suppressed = deps.rejectLog.take();
-      if (suppressed >= 0) {
-        deps.logger.warn(
-          { reason: result, topic: topic.slice(0, 200), clientId, payloadBytes: payload.length, suppressed },
-          'reading rejected',
-        );
-      }
-      return false;
+    const nowMs = deps.clock.nowMs();
+    const result = parsePublish(topic, payload, nowMs, deps.limits);
+    if (typeof result === 'string') return this.#reject(result, topic, payload, clientId);
+    // Limited after parsing: only valid readings cost tokens, and all of a message's readings
+    // belong to the device its topic names.
+    const deviceId = (result[0] as UnsequencedReading).deviceId;
+    if (!deps.readingLimit.take(deviceId, result.length, nowMs)) {
+      return this.#reject('rate_limited', topic, payload, clientId);
+    }
+    if (deps.unsentQuota !== undefined && !deps.unsentQuota.admit(deviceId, result.length)) {
+      return this.#reject('outbox_quota', topic, payload, clientId);
     }
     for (let i = 0; i < result.length; i++) this.#readings.push(result[i] as UnsequencedReading);
     return true;
+  }
+
+  #reject(reason: RejectReason, topic: string, payload: Buffer, clientId: string): false {
+    const deps = this.#deps;
+    deps.metrics.readingsRejected[reason].inc();
+    const suppressed = deps.rejectLog.take();
+    if (suppressed >= 0) {
+      deps.logger.warn(
+        { reason, topic: topic.slice(0, 200), clientId, payloadBytes: payload.length, suppressed },
+        'reading rejected',
+      );
+    }
+    return false;
   }
 
   #schedule(): void {
@@ -173,12 +192,14 @@ export class Ingest {
       sequenced = deps.sink.appendReadings(readings, waiting ? this.#onDurable(group) : ignoreDurability);
     } catch (err) {
       // e.g. the outbox is closing during shutdown: no ack, the devices retry later.
+      deps.unsentQuota?.discarded();
       deps.metrics.durabilityFailures.inc();
       answer(group, err as Error);
       if (waiting) this.#settled();
       return;
     }
     if (waiting) this.#last = group;
+    deps.unsentQuota?.appended((sequenced[sequenced.length - 1] as Reading).seq + 1);
     deps.metrics.readingsAccepted.inc(sequenced.length);
     deps.onReadings(sequenced);
   }

@@ -27,6 +27,10 @@ export const REJECT_REASONS = [
   'out_of_range',
   'future_ts',
   'past_ts',
+  // Not from parsing (ingest.ts): the device is over its reading rate, or holds its cap of
+  // unsent readings in the outbox.
+  'rate_limited',
+  'outbox_quota',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -147,7 +151,12 @@ function toReading(
   const spec = metricSpec(metric);
   if (spec && (value < spec.min || value > spec.max)) return 'out_of_range';
   // -0 becomes 0: JSON cannot carry it, so keeping it would make the CBOR and JSON paths differ.
-  return { deviceId, metric, tsMs, value: value === 0 ? 0 : value };
+  const v = value === 0 ? 0 : value;
+  // The receipt time travels with a device-stamped reading: rules time holds on it, so the
+  // device's stamp (kept as the event time) cannot fast-forward them.
+  return tsMs === receivedAtMs
+    ? { deviceId, metric, tsMs, value: v }
+    : { deviceId, metric, tsMs, value: v, rxMs: receivedAtMs };
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {

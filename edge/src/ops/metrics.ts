@@ -29,12 +29,18 @@ export interface BrokerMetrics {
   readonly slowClientDrops: Counter;
   readonly subscriberMessagesDropped: Counter;
   readonly alerts: Counter<'kind'>;
+  /** Transitions not emitted because their device is over its transition rate. */
+  readonly alertsSuppressed: Counter<'kind'>;
+  /** A fairness bound was hit (device bucket map, remembered suppressed episodes). */
+  readonly fairnessOverflows: Counter<'limiter'>;
   readonly durabilityFailures: Counter;
   /** Children pre-bound per limit. */
   readonly limitHits: Readonly<Record<LimitKind, { inc(n?: number): void }>>;
   readonly tlsHandshakeFailures: Counter;
   readonly brokerErrors: Counter;
 }
+
+export const FAIRNESS_LIMITERS = ['readings', 'transitions', 'suppressed_episodes', 'unsent'] as const;
 
 export function createBrokerMetrics(registry: Registry, connectedClients: () => number): BrokerMetrics {
   const registers = [registry];
@@ -72,6 +78,21 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
   });
   alerts.labels('raised').inc(0);
   alerts.labels('cleared').inc(0);
+  const alertsSuppressed = new Counter({
+    name: 'edgeflow_gateway_alerts_suppressed_total',
+    help: 'Rule transitions not emitted because their device exceeded its transition rate, by kind.',
+    labelNames: ['kind'],
+    registers,
+  });
+  alertsSuppressed.labels('raised').inc(0);
+  alertsSuppressed.labels('cleared').inc(0);
+  const fairnessOverflows = new Counter({
+    name: 'edgeflow_gateway_fairness_overflows_total',
+    help: 'Per-device limiter bounds hit: devices beyond the bucket map (sharing one overflow bucket), or suppressed episodes beyond their bound (emitted instead).',
+    labelNames: ['limiter'],
+    registers,
+  });
+  for (const limiter of FAIRNESS_LIMITERS) fairnessOverflows.labels(limiter).inc(0);
   new Gauge({
     name: 'edgeflow_gateway_connected_clients',
     help: 'MQTT clients currently connected.',
@@ -111,6 +132,8 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
       registers,
     }),
     alerts,
+    alertsSuppressed,
+    fairnessOverflows,
     durabilityFailures: new Counter({
       name: 'edgeflow_gateway_durability_failures_total',
       help: 'Outbox appends that failed; the publishing client is disconnected without an ack.',

@@ -364,6 +364,10 @@ class SegmentedOutbox implements DurableOutbox {
     }
   }
 
+  unsentFromSeq(): number {
+    return Math.max(this.#positions.current.telemetrySeq, this.#telemetry.firstRetainedId());
+  }
+
   stats(): OutboxStats {
     const t = this.#telemetry;
     const a = this.#alerts;

@@ -30,6 +30,11 @@ export interface Outbox {
   /** Alert transitions go in a priority lane, skip the linger, never evicted. When closed or failed, onDurable gets the OutboxError (never thrown). */
   appendAlert(alert: AlertEvent, onDurable: (err: Error | null) => void): void;
   stats(): OutboxStats;
+  /**
+   * Every reading with a lower seq is acknowledged upstream or evicted; the ones from here to
+   * nextSeq are unsent. Only moves forward (per-device unsent accounting relies on it).
+   */
+  unsentFromSeq(): number;
   close(): Promise<void>;
 }
 

@@ -2,9 +2,18 @@
  * Local alerting: every accepted reading goes through the shared rule engine; a transition
  * is handed to `emit` (which publishes it retained on the local broker and queues it for the
  * cloud with priority). Nothing here waits on the uplink, so alerting works with it down.
- * A periodic tick drives staleness rules.
+ * A periodic tick drives staleness rules. With a TransitionLimiter, each device's emitted
+ * transitions are bounded (fairness/transition-limit.ts says what a suppressed one means).
  */
-import { type AlertEvent, type Reading, type RuleSet, type RuleSpec, rulesFor } from '@edgeflow/shared';
+import {
+  type AlertEvent,
+  type Clock,
+  type Reading,
+  type RuleSet,
+  type RuleSpec,
+  rulesFor,
+} from '@edgeflow/shared';
+import type { TransitionLimiter } from '../fairness/transition-limit.ts';
 
 /** The part of the shared RuleEngine the gateway uses. */
 export interface RuleEvaluator {
@@ -38,25 +47,39 @@ export function ruleResolver(
   };
 }
 
+export interface TransitionLimit {
+  readonly limiter: TransitionLimiter;
+  readonly clock: Clock;
+}
+
 export class LocalRules {
   readonly #engine: RuleEvaluator;
   readonly #emit: (alert: AlertEvent) => void;
+  readonly #limit: TransitionLimit | undefined;
 
-  constructor(engine: RuleEvaluator, emit: (alert: AlertEvent) => void) {
+  constructor(engine: RuleEvaluator, emit: (alert: AlertEvent) => void, limit?: TransitionLimit) {
     this.#engine = engine;
     this.#emit = emit;
+    this.#limit = limit;
   }
 
   onReadings(readings: readonly Reading[]): void {
     for (let i = 0; i < readings.length; i++) {
       const alerts = this.#engine.onReading(readings[i] as Reading);
-      for (let j = 0; j < alerts.length; j++) this.#emit(alerts[j] as AlertEvent);
+      if (alerts.length > 0) this.#emitAll(alerts, undefined);
     }
   }
 
   tick(nowMs: number): void {
-    const alerts = this.#engine.onTick(nowMs);
-    for (let j = 0; j < alerts.length; j++) this.#emit(alerts[j] as AlertEvent);
+    this.#emitAll(this.#engine.onTick(nowMs), nowMs);
+  }
+
+  #emitAll(alerts: readonly AlertEvent[], nowMs: number | undefined): void {
+    const limit = this.#limit;
+    for (let j = 0; j < alerts.length; j++) {
+      const alert = alerts[j] as AlertEvent;
+      if (limit === undefined || limit.limiter.admit(alert, nowMs ?? limit.clock.nowMs())) this.#emit(alert);
+    }
   }
 }
 

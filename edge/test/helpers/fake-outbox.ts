@@ -51,6 +51,13 @@ export class FakeOutbox implements GatewayOutbox {
     };
   }
 
+  /** Nothing is ever sent upstream, unless a test says so. */
+  acknowledgedSeq = 0;
+
+  unsentFromSeq(): number {
+    return this.acknowledgedSeq;
+  }
+
   #settle(onDurable: OnDurable): void {
     if (this.autoDurable) setImmediate(onDurable, null);
     else this.#pending.push(onDurable);

@@ -22,7 +22,7 @@ describe('parsePublish: accepted shapes', () => {
 
   it('JSON {v,t} with and without t', () => {
     expect(parsePublish('sensors/dev-1/co2', text(`{"v":812,"t":${NOW - 1000}}`), NOW, limits)).toEqual([
-      { deviceId: 'dev-1', metric: 'co2', tsMs: NOW - 1000, value: 812 },
+      { deviceId: 'dev-1', metric: 'co2', tsMs: NOW - 1000, value: 812, rxMs: NOW },
     ]);
     expect(parsePublish('sensors/dev-1/co2', text('{"v":812}'), NOW, limits)).toEqual([
       { deviceId: 'dev-1', metric: 'co2', tsMs: NOW, value: 812 },
@@ -34,7 +34,7 @@ describe('parsePublish: accepted shapes', () => {
       { deviceId: 'dev-1', metric: 'pressure', tsMs: NOW, value: 1013.25 },
     ]);
     expect(parsePublish('sensors/dev-1/pressure', encode({ v: 1000.5, t: NOW - 5 }), NOW, limits)).toEqual([
-      { deviceId: 'dev-1', metric: 'pressure', tsMs: NOW - 5, value: 1000.5 },
+      { deviceId: 'dev-1', metric: 'pressure', tsMs: NOW - 5, value: 1000.5, rxMs: NOW },
     ]);
   });
 
@@ -42,7 +42,7 @@ describe('parsePublish: accepted shapes', () => {
     const body = { temperature: 21.5, humidity: { v: 40, t: NOW - 10 } };
     const expected = [
       { deviceId: 'dev-1', metric: 'temperature', tsMs: NOW, value: 21.5 },
-      { deviceId: 'dev-1', metric: 'humidity', tsMs: NOW - 10, value: 40 },
+      { deviceId: 'dev-1', metric: 'humidity', tsMs: NOW - 10, value: 40, rxMs: NOW },
     ];
     expect(parsePublish('sensors/dev-1', text(JSON.stringify(body)), NOW, limits)).toEqual(expected);
     expect(parsePublish('sensors/dev-1', encode(body), NOW, limits)).toEqual(expected);
@@ -179,8 +179,15 @@ describe('parsePublish: properties', () => {
         fc.double({ min: -90, max: 150, noNaN: true }),
         fc.integer({ min: NOW - 1000, max: NOW }),
         (value, t) => {
+          // A device-stamped reading carries its receipt time when the two differ.
           const expected = [
-            { deviceId: 'dev-1', metric: 'temperature', tsMs: t, value: value === 0 ? 0 : value },
+            {
+              deviceId: 'dev-1',
+              metric: 'temperature',
+              tsMs: t,
+              value: value === 0 ? 0 : value,
+              ...(t === NOW ? {} : { rxMs: NOW }),
+            },
           ];
           expect(
             parsePublish('sensors/dev-1/temperature', text(JSON.stringify({ v: value, t })), NOW, limits),
@@ -189,7 +196,7 @@ describe('parsePublish: properties', () => {
             expected,
           );
           expect(parsePublish('sensors/dev-1/temperature', text(String(value)), NOW, limits)).toEqual([
-            { ...expected[0], tsMs: NOW },
+            { deviceId: 'dev-1', metric: 'temperature', tsMs: NOW, value: value === 0 ? 0 : value },
           ]);
         },
       ),

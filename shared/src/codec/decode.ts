@@ -40,6 +40,8 @@ const cbor = new Decoder(decoderOptions);
 
 type Envelope = Record<string, unknown>;
 
+const NO_BYTES = new Uint8Array(0);
+
 /** Slot placement (O(n), no sort) when the seq range is at most this many times the count. */
 const SLOT_RANGE_FACTOR = 4;
 
@@ -183,13 +185,15 @@ function decodeUnguarded(bytes: Uint8Array, limits: DecodeLimits): TelemetryBatc
   const ints = readColumn(env, KEY.ints);
   const floats = readColumn(env, KEY.floats);
   const alerts = readAlerts(env);
+  // Since 1.1; absent in batches that carry no receipt times (and in every 1.0 batch).
+  const receipts = field(env, KEY.receipts) === undefined ? undefined : readColumn(env, KEY.receipts);
   const n = header.readingCount;
   // Every reading costs at least one byte of t, of q, and of i or eight of x: refuse counts
   // the bytes cannot hold before allocating anything sized by them.
   if (n > t.length || n > q.length || n > ints.length + Math.floor(floats.length / 8)) {
     fail(ErrorCodes.CODEC_OVERSIZE, `declares ${n} readings, more than the columns can hold`);
   }
-  const readings = decodeColumns(header, createdAtMs, devices, metrics, s, t, q, ints, floats);
+  const readings = decodeColumns(header, createdAtMs, devices, metrics, s, t, q, ints, floats, receipts);
   const batch: TelemetryBatch = { gatewayId: header.gatewayId, createdAtMs, readings, alerts };
   const rawHealth = field(env, KEY.health);
   if (rawHealth !== undefined) {
@@ -210,6 +214,7 @@ function decodeColumns(
   q: Uint8Array,
   ints: Uint8Array,
   floats: Uint8Array,
+  receipts: Uint8Array | undefined,
 ): Reading[] {
   const n = header.readingCount;
   const floatCount = scanSeries(s, n, devices.length, metrics.length);
@@ -227,9 +232,10 @@ function decodeColumns(
   const qr = new ColumnReader(q);
   const ir = new ColumnReader(ints);
   const xr = new ColumnReader(floats);
+  const rr = new ColumnReader(receipts ?? NO_BYTES);
   // On any anomaly a reader that ran dry explains it better than the garbage it produced.
   const explain = (code: ErrorCode, message: string): never => {
-    if ((tr.failed | qr.failed | ir.failed | xr.failed) !== 0) {
+    if ((tr.failed | qr.failed | ir.failed | xr.failed | rr.failed) !== 0) {
       fail(ErrorCodes.CODEC_COUNT_MISMATCH, 'a column holds fewer values than the series counts declare');
     }
     return fail(code, message);
@@ -257,6 +263,11 @@ function decodeColumns(
     let tInterval = 0;
     let sInterval = 1;
     let counts = 0;
+    const receiptFlag = receipts === undefined ? 0 : rr.readUnsigned();
+    if (receiptFlag > 1)
+      explain(ErrorCodes.CODEC_MALFORMED, `${deviceId}/${metric}: receipt flag ${receiptFlag}`);
+    const stamped = receiptFlag === 1;
+    let rxOffset = 0;
     for (let k = 0; k < count; k++) {
       if (k === 1) {
         tInterval = prevTInterval + tr.readSigned();
@@ -291,6 +302,16 @@ function decodeColumns(
         );
       }
       const reading: Reading = { deviceId, metric, tsMs, value, seq };
+      if (stamped) {
+        rxOffset += rr.readSigned();
+        if (rxOffset !== 0) {
+          const rxMs = tsMs + rxOffset;
+          if (!(rxMs >= MIN_EVENT_TIME_MS && rxMs <= MAX_EVENT_TIME_MS)) {
+            explain(ErrorCodes.CODEC_MALFORMED, `${deviceId}/${metric}: rxMs ${rxMs} out of range`);
+          }
+          reading.rxMs = rxMs;
+        }
+      }
       if (slotted) {
         const slot = seq - firstSeq;
         if (out[slot] !== undefined) explain(ErrorCodes.CODEC_MALFORMED, `duplicate seq ${seq}`);
@@ -300,13 +321,13 @@ function decodeColumns(
       }
       filled++;
     }
-    if ((tr.failed | qr.failed | ir.failed | xr.failed) !== 0) {
+    if ((tr.failed | qr.failed | ir.failed | xr.failed | rr.failed) !== 0) {
       fail(ErrorCodes.CODEC_COUNT_MISMATCH, 'a column holds fewer values than the series counts declare');
     }
   }
   if (filled !== n)
     fail(ErrorCodes.CODEC_COUNT_MISMATCH, `series hold ${filled} readings, header declares ${n}`);
-  if (!tr.atEnd || !qr.atEnd || !ir.atEnd || !xr.atEnd) {
+  if (!tr.atEnd || !qr.atEnd || !ir.atEnd || !xr.atEnd || !rr.atEnd) {
     fail(ErrorCodes.CODEC_MALFORMED, 'trailing bytes after the last series in a column');
   }
   if (slotted) return range === n ? (out as Reading[]) : compact(out, n);

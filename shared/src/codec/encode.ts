@@ -93,6 +93,9 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
     }
     if (!isEventTime(r.tsMs)) throw unencodable(`reading ${i}: tsMs out of range: ${r.tsMs}`);
     if (!isSequence(r.seq)) throw unencodable(`reading ${i}: bad seq ${r.seq}`);
+    if (r.rxMs !== undefined && !isEventTime(r.rxMs)) {
+      throw unencodable(`reading ${i}: rxMs out of range: ${r.rxMs}`);
+    }
     if (typeof r.value !== 'number' || !Number.isFinite(r.value)) {
       throw unencodable(`reading ${i}: value must be a finite number, got ${r.value}`);
     }
@@ -129,6 +132,8 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
   const q = new ByteWriter(n * 2 + 16);
   const iw = new ByteWriter(n * 2 + 16);
   const x = new ByteWriter(16);
+  const rw = new ByteWriter(series.length + 16);
+  let receipts = false;
 
   let prevT0 = batch.createdAtMs;
   let prevTInterval = 0;
@@ -183,6 +188,20 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
       }
     }
 
+    if (hasReceipts(group)) {
+      receipts = true;
+      rw.writeUnsigned(1);
+      let prevOffset = 0;
+      for (let k = 0; k < count; k++) {
+        const r = group[k]!;
+        const offset = (r.rxMs ?? r.tsMs) - r.tsMs;
+        rw.writeSigned(offset - prevOffset);
+        prevOffset = offset;
+      }
+    } else {
+      rw.writeUnsigned(0);
+    }
+
     if (code === FLOAT_CODE) {
       for (let k = 0; k < count; k++) x.writeFloat64(group[k]!.value);
     } else {
@@ -197,7 +216,7 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
     }
   }
 
-  return cbor.encode({
+  const envelope: Record<string, unknown> = {
     [KEY.major]: BATCH_MAJOR,
     [KEY.minor]: BATCH_MINOR,
     [KEY.gatewayId]: batch.gatewayId,
@@ -213,8 +232,19 @@ export function encodeBatch(batch: TelemetryBatch, options: EncodeOptions = {}):
     [KEY.ints]: iw.toBytes(),
     [KEY.floats]: x.toBytes(),
     [KEY.alerts]: alerts,
-    ...(batch.health === undefined ? {} : { [KEY.health]: batch.health }),
-  });
+  };
+  if (receipts) envelope[KEY.receipts] = rw.toBytes();
+  if (batch.health !== undefined) envelope[KEY.health] = batch.health;
+  return cbor.encode(envelope);
+}
+
+/** Whether some reading of the series has a receipt time other than its event time. */
+function hasReceipts(group: readonly Reading[]): boolean {
+  for (let k = 0; k < group.length; k++) {
+    const r = group[k]!;
+    if (r.rxMs !== undefined && r.rxMs !== r.tsMs) return true;
+  }
+  return false;
 }
 
 function bySeq(a: Reading, b: Reading): number {

@@ -17,7 +17,8 @@
  * | i   | integer value column (bytes)                                                  |
  * | x   | float64 value column (bytes, little endian)                                   |
  * | a   | alerts: array of AlertEvent maps                                              |
- * | h   | (1.1) the gateway's health map (gateway-health.ts); optional                  |
+ * | h   | since 1.1, optional: the gateway's health map (gateway-health.ts)             |
+ * | r   | since 1.1, optional: receipt column (bytes), see below                        |
  *
  * Readings are grouped into series (deviceId, metric); within a series they are ordered by
  * seq, and series are ordered by their first seq (so successive series starts are close in
@@ -33,12 +34,18 @@
  *   across series, so per-series intervals are near-constant too.
  * - `i` (resolution code >= 1): svarint first value count round(v * 10^d), then svarint
  *   deltas. `x` (code 0): one float64 per reading.
+ * - `r` (1.1): per series a uvarint flag; 0 = no reading of the series has a receipt time
+ *   other than its event time, 1 = one svarint per reading follows: (rxMs - tsMs) minus the
+ *   previous reading's (rxMs - tsMs) in the series (starting from 0), so a steady device clock
+ *   skew costs one byte. A decoded offset of 0 means no `rxMs` on the reading. The key is
+ *   written (and the minor set to 1) only when some series has the flag set; a batch without
+ *   it is a valid 1.0 batch. A 1.0 decoder ignores `r` and sees the readings without rxMs.
  * "uvarint" is unsigned LEB128, "svarint" zigzag LEB128 (see varint.ts).
  */
 import { EdgeflowError, type ErrorCode } from '../errors.ts';
 
 export const BATCH_MAJOR = 1;
-/** 1: adds `h`, the gateway's health (a 1.0 decoder ignores it, as minors allow). */
+/** 1 adds two optional keys, `h` (the gateway's health) and `r` (receipt column); a 1.0 decoder ignores both, as minors allow. */
 export const BATCH_MINOR = 1;
 
 export const KEY = {
@@ -58,6 +65,7 @@ export const KEY = {
   floats: 'x',
   alerts: 'a',
   health: 'h',
+  receipts: 'r',
 } as const;
 
 /** Resolution code in the series column: 0 is the float column, 1 + d is decimals d. */

@@ -1,6 +1,7 @@
 /**
  * Fleet default rules for the catalogue metrics (shared/src/metrics.ts). Devices override a
- * rule by reusing its id in their profile (see rulesFor). Holds are in event time.
+ * rule by reusing its id in their profile (see rulesFor). Holds are in rule time (the
+ * gateway's receipt time, see ruleTimeMs), which a device cannot fast-forward.
  *
  * | metric        | rule id              | kind      | fires when                                  | clears when                       | severity |
  * |---------------|----------------------|-----------|---------------------------------------------|-----------------------------------|----------|

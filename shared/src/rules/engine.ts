@@ -39,7 +39,7 @@ export interface RuleEngineStats {
   series: number;
   /** Readings refused because they would start a series beyond maxSeries (and series not restored). */
   droppedSeries: number;
-  /** Readings ignored because their event time is before one already applied. */
+  /** Readings ignored because their rule time (ruleTimeMs) is before one already applied. */
   lateReadings: number;
   /** Readings ignored because their sequence is at or below one already applied. */
   duplicateReadings: number;

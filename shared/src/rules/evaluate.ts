@@ -3,8 +3,13 @@
  * `applyReading` / `applyTick` do the same work in place for the engine's hot path, where a
  * fresh state object per reading would be garbage for nothing.
  *
- * Everything is driven by event time and sequence, never by a clock, so the gateway and the
- * cloud feeding the same readings get the same transitions with the same alert ids.
+ * Everything is driven by the readings' rule time (ruleTimeMs: the gateway's receipt time
+ * when the reading carries one, else its event time) and sequence, never by a clock, so the
+ * gateway and the cloud feeding the same readings get the same transitions with the same alert
+ * ids. Rule time, not the device's own stamp, times holds, windows and episode ids: a device
+ * may stamp anything within the ingest skew bounds, and with its own stamps it could step
+ * through a hold in a few messages (one raise/clear pair per couple of readings). A threshold
+ * or rate transition still reports the causing reading's event time as its tsMs.
  */
 import type {
   AlertEvent,
@@ -25,7 +30,7 @@ import {
   thresholdClearedMessage,
   thresholdRaisedMessage,
 } from './format.ts';
-import { classifyReading, cloneRuleState, RATE_BUCKETS, type RuleState } from './state.ts';
+import { classifyReading, cloneRuleState, RATE_BUCKETS, type RuleState, ruleTimeMs } from './state.ts';
 
 /** Relative slack on the clear level, far below any declared metric resolution (1e-9 at most). */
 const LEVEL_TOLERANCE = 1e-12;
@@ -103,7 +108,7 @@ export function applyReading(
       break;
   }
   state.lastSeq = reading.seq;
-  state.lastTsMs = reading.tsMs;
+  state.lastTsMs = ruleTimeMs(reading);
   state.lastValue = reading.value;
   return event;
 }
@@ -174,6 +179,7 @@ function thresholdReading(
   r: Reading,
   ctx: RuleContext,
 ): AlertEvent | undefined {
+  const t = ruleTimeMs(r);
   const above = rule.direction === 'above';
   if (!state.active) {
     const breach = above ? r.value > rule.threshold : r.value < rule.threshold;
@@ -181,8 +187,8 @@ function thresholdReading(
       state.runStartMs = null;
       return undefined;
     }
-    if (state.runStartMs === null) state.runStartMs = r.tsMs;
-    if (r.tsMs - state.runStartMs < rule.raiseHoldMs) return undefined;
+    if (state.runStartMs === null) state.runStartMs = t;
+    if (t - state.runStartMs < rule.raiseHoldMs) return undefined;
     const id = openEpisode(state, rule, ctx, state.runStartMs);
     return makeEvent(
       'raised',
@@ -206,9 +212,9 @@ function thresholdReading(
     state.runStartMs = null;
     return undefined;
   }
-  if (state.runStartMs === null) state.runStartMs = r.tsMs;
-  if (r.tsMs - state.runStartMs < rule.clearHoldMs) return undefined;
-  const id = closeEpisode(state, rule, ctx, r.tsMs);
+  if (state.runStartMs === null) state.runStartMs = t;
+  if (t - state.runStartMs < rule.clearHoldMs) return undefined;
+  const id = closeEpisode(state, rule, ctx, t);
   return makeEvent(
     'cleared',
     rule,
@@ -227,11 +233,12 @@ function thresholdReading(
  * the oldest, also catches a spike that rises and falls back inside the window.
  */
 function rateReading(rule: RateRule, state: RuleState, r: Reading, ctx: RuleContext): AlertEvent | undefined {
-  const delta = windowDelta(rule, state.window, r.tsMs, r.value);
+  const t = ruleTimeMs(r);
+  const delta = windowDelta(rule, state.window, t, r.value);
   const violation = delta > rule.maxDelta;
   if (!state.active) {
     if (!violation) return undefined;
-    const id = openEpisode(state, rule, ctx, r.tsMs);
+    const id = openEpisode(state, rule, ctx, t);
     return makeEvent(
       'raised',
       rule,
@@ -247,9 +254,9 @@ function rateReading(rule: RateRule, state: RuleState, r: Reading, ctx: RuleCont
     state.runStartMs = null;
     return undefined;
   }
-  if (state.runStartMs === null) state.runStartMs = r.tsMs;
-  if (r.tsMs - state.runStartMs < rule.clearHoldMs) return undefined;
-  const id = closeEpisode(state, rule, ctx, r.tsMs);
+  if (state.runStartMs === null) state.runStartMs = t;
+  if (t - state.runStartMs < rule.clearHoldMs) return undefined;
+  const id = closeEpisode(state, rule, ctx, t);
   return makeEvent(
     'cleared',
     rule,
@@ -299,11 +306,12 @@ function staleReading(
   ctx: RuleContext,
 ): AlertEvent | undefined {
   if (!state.active) return undefined;
-  // A reading delayed in transit can carry an event time before the raise; the clear is never
+  const t = ruleTimeMs(r);
+  // A reading delayed in transit can carry a rule time before the raise; the clear is never
   // stamped earlier than the raise so an episode's two events stay in order.
-  const raisedTsMs = (state.lastTsMs ?? r.tsMs) + rule.afterMs;
-  const tsMs = Math.max(r.tsMs, raisedTsMs);
-  const gapMs = state.lastTsMs === null ? 0 : r.tsMs - state.lastTsMs;
+  const raisedTsMs = (state.lastTsMs ?? t) + rule.afterMs;
+  const tsMs = Math.max(t, raisedTsMs);
+  const gapMs = state.lastTsMs === null ? 0 : t - state.lastTsMs;
   const id = closeEpisode(state, rule, ctx, raisedTsMs);
   return makeEvent(
     'cleared',

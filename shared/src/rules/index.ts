@@ -26,4 +26,5 @@ export {
   type RuleState,
   RuleStateSchema,
   ruleStateChecker,
+  ruleTimeMs,
 } from './state.ts';

@@ -27,7 +27,7 @@ const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 export const RuleStateSchema = Type.Object(
   {
     v: Type.Literal(1),
-    /** Sequence and event time of the last applied reading (null before the first). */
+    /** Sequence and rule time (ruleTimeMs) of the last applied reading (null before the first). */
     lastSeq: Type.Union([SequenceSchema, Type.Null()]),
     lastTsMs: NullableNumber,
     lastValue: NullableNumber,
@@ -68,15 +68,24 @@ export function cloneRuleState(state: RuleState): RuleState {
   return { ...state, window: state.window.slice() };
 }
 
+/**
+ * The time rules run on: the gateway's receipt time when the reading carries one (the device
+ * stamped it), else its event time (which then is the receipt time). The gateway and the
+ * cloud both read it from the reading, so they agree on every hold and every alert id.
+ */
+export function ruleTimeMs(reading: Reading): number {
+  return reading.rxMs ?? reading.tsMs;
+}
+
 export type ReadingDisposition = 'apply' | 'duplicate' | 'late';
 
 /**
  * Whether `reading` may change `state`. A sequence at or below the last applied one is a
- * duplicate (redelivery, replay); an event time before the last applied one is late. Equal
- * event time with a higher sequence is applied (two readings in the same millisecond).
+ * duplicate (redelivery, replay); a rule time before the last applied one is late. Equal
+ * rule time with a higher sequence is applied (two readings in the same millisecond).
  */
 export function classifyReading(state: RuleState, reading: Reading): ReadingDisposition {
   if (state.lastSeq !== null && reading.seq <= state.lastSeq) return 'duplicate';
-  if (state.lastTsMs !== null && reading.tsMs < state.lastTsMs) return 'late';
+  if (state.lastTsMs !== null && ruleTimeMs(reading) < state.lastTsMs) return 'late';
   return 'apply';
 }

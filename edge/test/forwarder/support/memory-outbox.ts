@@ -96,6 +96,7 @@ export function memoryOutbox(
       evictedReadings: 0,
       nextSeq,
     }),
+    unsentFromSeq: () => committed.telemetrySeq,
     close: async () => {},
   };
 }
