@@ -43,7 +43,15 @@ describe('slow subscribers never hurt ingest', () => {
   it('keeps ingesting, bounds the backlog, drops and counts the slow client, survives its disconnect', async () => {
     const accounts: Record<string, 'device' | 'operator'> = { 'op-slow': 'operator', 'op-fast': 'operator' };
     for (let p = 0; p < PUBLISHERS; p++) accounts[`dev-${p}`] = 'device';
-    gw = await startTestGateway({ accounts, config: { mqtt: { host: '127.0.0.1', port: 0, slowClient } } });
+    gw = await startTestGateway({
+      accounts,
+      config: {
+        mqtt: { host: '127.0.0.1', port: 0, slowClient },
+        // Each publisher sends as fast as it can, far past the per-device default: this test is
+        // about slow subscribers, so the per-device reading limit stays out of its way.
+        fairness: { readingsPerSec: 1_000_000, readingsBurst: 1_000_000 },
+      },
+    });
     const aedes = gw.gateway.broker.aedes as unknown as {
       clients: Record<string, Client & { conn: { writableLength: number } }>;
       mq: { length: number };
