@@ -61,6 +61,14 @@ export const GatewayConfigSchema = Type.Object(
         maxConcurrentAuth: Type.Integer({ minimum: 1, default: 4 }),
         /** CONNECTs queued for a verification; beyond this they get "server unavailable". */
         maxQueuedAuth: Type.Integer({ minimum: 0, default: 20_000 }),
+        /** Sessions and retained state; see broker/sessions.ts and broker/persistence/. */
+        clientIdPolicy: Type.Union([Type.Literal('exact'), Type.Literal('prefix')], { default: 'exact' }),
+        maxSessionsPerIdentity: Type.Integer({ minimum: 1, default: 4 }),
+        sessionExpiryMs: Type.Integer({ minimum: 100, default: 24 * 3_600_000 }),
+        maxQueuedPerSession: Type.Integer({ minimum: 1, default: 1000 }),
+        maxQueuedBytesPerSession: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+        maxRetainedMessages: Type.Integer({ minimum: 1, default: 100_000 }),
+        maxRetainedBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
       },
       { additionalProperties: false, default: {} },
     ),

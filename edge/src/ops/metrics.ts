@@ -6,7 +6,14 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { REJECT_REASONS, type RejectReason } from '../ingest/parse.ts';
 
-export const AUTH_REFUSAL_REASONS = ['anonymous', 'unknown_user', 'bad_password', 'overloaded'] as const;
+export const AUTH_REFUSAL_REASONS = [
+  'anonymous',
+  'unknown_user',
+  'bad_password',
+  'overloaded',
+  'client_id_mismatch',
+  'too_many_sessions',
+] as const;
 export type AuthRefusalReason = (typeof AUTH_REFUSAL_REASONS)[number];
 
 export interface BrokerMetrics {
@@ -19,6 +26,20 @@ export interface BrokerMetrics {
   readonly subscriberMessagesDropped: Counter;
   readonly alerts: Counter<'kind'>;
   readonly durabilityFailures: Counter;
+  readonly session: SessionMetrics;
+}
+
+/** Why a delivery was withheld from a subscriber (authorizeForward). */
+export const FORWARD_REFUSAL_REASONS = ['acl', 'rejected_input', 'no_identity'] as const;
+export type ForwardRefusalReason = (typeof FORWARD_REFUSAL_REASONS)[number];
+
+export interface SessionMetrics {
+  readonly forwardRefused: Readonly<Record<ForwardRefusalReason, { inc(n?: number): void }>>;
+  readonly retainStripped: Counter;
+  readonly retainedRefused: Counter;
+  readonly queuedDropped: Counter;
+  /** Persistent sessions removed: `expired` offline too long, `evicted` for a newer one. */
+  readonly sessionsRemoved: Counter<'reason'>;
 }
 
 export function createBrokerMetrics(registry: Registry, connectedClients: () => number): BrokerMetrics {
@@ -65,7 +86,46 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
       this.set(connectedClients());
     },
   });
+  const forwardRefusals = new Counter({
+    name: 'edgeflow_gateway_forward_refusals_total',
+    help: 'Deliveries withheld from a subscriber at forward time (queued, retained or live), by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
+  const forwardRefused = {} as Record<ForwardRefusalReason, { inc(n?: number): void }>;
+  for (const reason of FORWARD_REFUSAL_REASONS) {
+    forwardRefused[reason] = forwardRefusals.labels(reason);
+    forwardRefused[reason].inc(0);
+  }
+  const sessionsRemoved = new Counter({
+    name: 'edgeflow_gateway_sessions_removed_total',
+    help: 'Persistent sessions removed: expired (offline past sessionExpiryMs) or evicted (per-identity cap).',
+    labelNames: ['reason'],
+    registers,
+  });
+  sessionsRemoved.labels('expired').inc(0);
+  sessionsRemoved.labels('evicted').inc(0);
+  const session: SessionMetrics = {
+    forwardRefused,
+    retainStripped: new Counter({
+      name: 'edgeflow_gateway_retain_stripped_total',
+      help: 'Client PUBLISHes whose retain flag was cleared (only the gateway retains, on alerts/).',
+      registers,
+    }),
+    retainedRefused: new Counter({
+      name: 'edgeflow_gateway_retained_refused_total',
+      help: 'Retained messages not stored because the retained store was at its count or byte cap.',
+      registers,
+    }),
+    queuedDropped: new Counter({
+      name: 'edgeflow_gateway_session_queue_dropped_total',
+      help: 'Queued QoS>0 messages dropped (oldest first) from a persistent session at its cap.',
+      registers,
+    }),
+    sessionsRemoved,
+  };
   return {
+    session,
     readingsAccepted: new Counter({
       name: 'edgeflow_gateway_readings_accepted_total',
       help: 'Readings accepted at ingest and appended to the outbox.',
