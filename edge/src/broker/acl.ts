@@ -36,7 +36,7 @@ export function canSubscribe(identity: Identity, filter: string): boolean {
 /** A delivery of `topic` to `identity`: devices read only their own commands and alerts. */
 export function canReceive(identity: Identity, topic: string): boolean {
   if (identity.role !== 'device') return true;
-  if (topic.startsWith('alerts/')) return true;
+  if (topic === 'alerts' || topic.startsWith('alerts/')) return true;
   return isUnder(topic, 'commands', identity.id);
 }
 
