@@ -38,7 +38,12 @@ afterEach(async () => {
   bare = undefined;
 });
 
-const LOOSE = { maxRetainedMessages: 100, maxRetainedBytes: 1 << 20, maxQueuedMessages: 100, maxQueuedBytes: 1 << 20 };
+const LOOSE = {
+  maxRetainedMessages: 100,
+  maxRetainedBytes: 1 << 20,
+  maxQueuedMessages: 100,
+  maxQueuedBytes: 1 << 20,
+};
 
 async function startBare(hooks: AedesOptions): Promise<Bare> {
   const persistence = new BoundedPersistence(LOOSE, { onRetainedRefused() {}, onQueuedDropped() {} });

@@ -31,7 +31,9 @@ const clientIdOf = fc.record({
 });
 const topicOf = fc.oneof(
   fc.constantFrom(...DEVICES).map((d) => `sensors/${d}/temperature`),
-  fc.tuple(fc.constantFrom(...DEVICES), fc.constantFrom('', '/unlock', '/a/b')).map(([d, s]) => `commands/${d}${s}`),
+  fc
+    .tuple(fc.constantFrom(...DEVICES), fc.constantFrom('', '/unlock', '/a/b'))
+    .map(([d, s]) => `commands/${d}${s}`),
   fc.constantFrom(...DEVICES).map((d) => `alerts/${d}/temperature`),
 );
 const filterOf = fc.oneof(
@@ -48,10 +50,23 @@ type Op =
   | { kind: 'disconnect'; slot: number };
 
 const opOf: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('connect' as const), user: idOf, clientId: clientIdOf, clean: fc.boolean() }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('subscribe' as const), slot: fc.nat(5), filter: filterOf, qos: fc.constantFrom(0 as const, 1 as const) }),
+    arbitrary: fc.record({
+      kind: fc.constant('connect' as const),
+      user: idOf,
+      clientId: clientIdOf,
+      clean: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('subscribe' as const),
+      slot: fc.nat(5),
+      filter: filterOf,
+      qos: fc.constantFrom(0 as const, 1 as const),
+    }),
   },
   {
     weight: 4,
