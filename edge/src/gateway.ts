@@ -16,7 +16,7 @@ import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { UnsequencedReading } from './ingest/types.ts';
 import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts';
-import { createBrokerMetrics, type SessionMetrics } from './ops/metrics.ts';
+import { createBrokerMetrics, registerSessionGauges, type SessionMetrics } from './ops/metrics.ts';
 import { TokenBucket } from './ops/rate-limit.ts';
 import { loadAccounts, watchRegistryFile } from './registry/accounts.ts';
 import { type Account, Authenticator } from './registry/authenticator.ts';
@@ -138,6 +138,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     onReadings: (readings) => localRules.onReadings(readings),
   });
   const { persistence, sessions, sweepSessions } = createSessionState(config, metrics.session, clock, logger);
+  registerSessionGauges(registry, () => persistence.stats());
   const hooks = createBrokerHooks({
     authenticator,
     ingest,

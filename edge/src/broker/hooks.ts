@@ -183,6 +183,8 @@ export function createBrokerHooks(deps: BrokerHookDeps): BrokerHooks {
     // allows that only with a clean session [MQTT-3.1.3-8].
     const assigned = client[ASSIGNED_ID] === true && client.clean;
     if (!assigned && !clientIdAllowed(identity, client.id, deps.clientIdPolicy)) return 'client_id_mismatch';
+    // Gone while its password was checked: aedes drops it, and its 'close' has been emitted.
+    if (client.closed || client.conn.destroyed) return undefined;
     if (!sessions.admit(identity.id, identity.role !== 'anonymous', client.id, client)) {
       return 'too_many_sessions';
     }

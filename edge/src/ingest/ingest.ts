@@ -14,7 +14,8 @@
  *
  * Rejected input is acknowledged anyway: the message can never become valid, and a device
  * that never gets its PUBACK retransmits it forever (and stalls its in-flight window). The
- * rejection is counted per reason and logged at a bounded rate instead.
+ * rejection is counted per reason and logged at a bounded rate instead, and the verdict is
+ * returned at once so the broker hook delivers the message to no subscriber.
  */
 import type { Clock, Reading } from '@edgeflow/shared';
 import type { Logger } from 'pino';

@@ -152,3 +152,36 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
     }),
   };
 }
+
+/** Sizes of the bounded session state (broker/persistence/bounded.ts), read at scrape time. */
+export function registerSessionGauges(
+  registry: Registry,
+  stats: () => { retainedMessages: number; retainedBytes: number; sessionsQueued: number },
+): void {
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(stats()));
+      },
+    });
+  };
+  gauge(
+    'edgeflow_gateway_retained_messages',
+    'Retained topics held by the broker.',
+    (s) => s.retainedMessages,
+  );
+  gauge(
+    'edgeflow_gateway_retained_bytes',
+    'Topic and payload bytes of the retained messages.',
+    (s) => s.retainedBytes,
+  );
+  gauge(
+    'edgeflow_gateway_session_queues',
+    'Persistent sessions with queued or unacknowledged QoS>0 messages.',
+    (s) => s.sessionsQueued,
+  );
+}

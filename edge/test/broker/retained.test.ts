@@ -81,6 +81,7 @@ describe('retained messages', () => {
     await publishGateway(gw, 'alerts/dev-b/temperature', 'raised');
     await publishGateway(gw, 'alerts/dev-a/temperature', 'cleared');
     expect(await gw.metric('edgeflow_gateway_retained_refused_total')).toBe(1);
+    expect(await gw.metric('edgeflow_gateway_retained_messages')).toBe(2);
     const panel = await gw.connect('dev-b');
     const seen: string[] = [];
     panel.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
