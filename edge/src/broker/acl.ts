@@ -63,6 +63,6 @@ function isUnder(topic: string, root: string, id: string): boolean {
   const prefixLength = root.length + 1 + id.length;
   if (topic.length < prefixLength) return false;
   if (!topic.startsWith(root) || topic.charCodeAt(root.length) !== 47 /* / */) return false;
-  if (topic.slice(root.length + 1, prefixLength) !== id) return false;
+  if (!topic.startsWith(id, root.length + 1)) return false;
   return topic.length === prefixLength || topic.charCodeAt(prefixLength) === 47;
 }

@@ -181,4 +181,19 @@ describe('offline queue per persistent session', () => {
     await sleep(100);
     expect(b.messages).toEqual(['commands/dev-b/step 3', 'commands/dev-b/step 4', 'commands/dev-b/step 5']);
   });
+
+  it('an online persistent subscriber gets a message too large to queue, live, and stays connected', async () => {
+    gw = await startTestGateway({
+      config: { mqtt: { host: '127.0.0.1', port: 0, maxQueuedBytesPerSession: 1024 } },
+    });
+    const b = await open(gw, 'dev-b', { clientId: 'dev-b', clean: false });
+    await b.client.subscribeAsync('commands/dev-b/#', { qos: 1 });
+    const operator = await gw.connect('op-1');
+    await operator.publishAsync('commands/dev-b/blob', Buffer.alloc(2048, 0x62), { qos: 1 });
+    await operator.publishAsync('commands/dev-b/small', 'ok', { qos: 1 });
+    expect(await waitFor(() => b.messages.length >= 2)).toBe(true);
+    expect(b.messages.map((m) => m.split(' ')[0])).toEqual(['commands/dev-b/blob', 'commands/dev-b/small']);
+    expect(await gw.metric('edgeflow_gateway_session_queue_dropped_total')).toBe(1);
+    expect(await closedWithin(b.client, 200)).toBe(false);
+  });
 });

@@ -108,10 +108,6 @@ export class BoundedPersistence {
     this.#call = this.#inner as unknown as Promised;
     this.#bounds = bounds;
     this.#events = events;
-    // aedes feature-detects it; the memory store of aedes-persistence 11 has it.
-    if (typeof this.#call.cleanIncoming !== 'function') {
-      throw new Error('aedes-persistence without cleanIncoming: BoundedPersistence needs 11.x or later');
-    }
   }
 
   get broker(): unknown {
@@ -206,7 +202,12 @@ export class BoundedPersistence {
     queue.bytes += size;
   }
 
-  /** Records the packet id aedes gave a queued message on delivery (memory-store semantics). */
+  /**
+   * Records the packet id aedes gave a queued message on delivery (memory-store semantics).
+   * A message no longer queued (dropped at the cap, or never queued: larger than the cap)
+   * is not an error here, unlike in the memory store: aedes would disconnect the online
+   * subscriber for it; instead the message is delivered live, once, without redelivery.
+   */
   async outgoingUpdate(client: ClientRef, packet: StoredPacket): Promise<void> {
     const queue = this.#outgoing.get(client.id);
     const packets = queue?.packets ?? [];
@@ -224,7 +225,6 @@ export class BoundedPersistence {
         return;
       }
     }
-    throw new Error('no such packet');
   }
 
   async outgoingClearMessageId(client: ClientRef, packet: { messageId?: number | undefined }) {
