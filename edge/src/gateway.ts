@@ -184,6 +184,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
         client.close();
       }
     }
+    sessions.revoke((id) => !accounts.has(id));
     logger.info({ accounts: accounts.size, disconnected: dropped }, 'device registry reloaded');
   };
   const stopWatching = watchRegistryFile(config.registryFile, config.registryPollMs, () => {

@@ -20,7 +20,7 @@ export interface SessionOptions {
   readonly sessionExpiryMs: number;
 }
 
-export type SessionRemoval = 'expired' | 'evicted';
+export type SessionRemoval = 'expired' | 'evicted' | 'revoked';
 
 export interface SessionDeps {
   /** Drops a session's subscriptions and queue (BoundedPersistence.removeSession). */
@@ -98,6 +98,19 @@ export class SessionTable {
         }
       }
       if (sessions.size === 0) this.#byIdentity.delete(identityId);
+    }
+  }
+
+  /**
+   * Removes every session of the identities `revoked` names (accounts removed from the
+   * registry): their queued commands must not wait for a device re-provisioned later under
+   * the same id. Their connections are closed by the caller.
+   */
+  revoke(revoked: (identityId: string) => boolean): void {
+    for (const [identityId, sessions] of this.#byIdentity) {
+      if (identityId === '' || !revoked(identityId)) continue;
+      this.#byIdentity.delete(identityId);
+      for (const clientId of sessions.keys()) this.#remove(clientId, 'revoked');
     }
   }
 

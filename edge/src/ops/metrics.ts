@@ -38,7 +38,10 @@ export interface SessionMetrics {
   readonly retainStripped: Counter;
   readonly retainedRefused: Counter;
   readonly queuedDropped: Counter;
-  /** Persistent sessions removed: `expired` offline too long, `evicted` for a newer one. */
+  /**
+   * Persistent sessions removed: `expired` offline too long, `evicted` for a newer one,
+   * `revoked` with their account.
+   */
   readonly sessionsRemoved: Counter<'reason'>;
 }
 
@@ -99,12 +102,13 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
   }
   const sessionsRemoved = new Counter({
     name: 'edgeflow_gateway_sessions_removed_total',
-    help: 'Persistent sessions removed: expired (offline past sessionExpiryMs) or evicted (per-identity cap).',
+    help: 'Sessions removed: expired (offline past sessionExpiryMs), evicted (per-identity cap), revoked (account removed).',
     labelNames: ['reason'],
     registers,
   });
   sessionsRemoved.labels('expired').inc(0);
   sessionsRemoved.labels('evicted').inc(0);
+  sessionsRemoved.labels('revoked').inc(0);
   const session: SessionMetrics = {
     forwardRefused,
     retainStripped: new Counter({

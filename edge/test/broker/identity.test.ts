@@ -6,7 +6,13 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closedWithin, sleep, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import {
+  closedWithin,
+  sleep,
+  startTestGateway,
+  type TestGateway,
+  writeTestRegistry,
+} from '../helpers/gateway.ts';
 
 let gw: TestGateway | undefined;
 const opened: MqttClient[] = [];
@@ -164,6 +170,25 @@ describe('sessions per identity', () => {
     expect(b.sessionPresent).toBe(true);
     await sleep(600);
     expect(await gw.metric('edgeflow_gateway_sessions_removed_total', { reason: 'expired' })).toBe(0);
+  });
+});
+
+describe('revoked accounts', () => {
+  it('a device removed from the registry loses its sessions: re-added later, it finds no old commands', async () => {
+    gw = await startTestGateway();
+    await offlineSessionOfDevB(gw);
+    const operator = await gw.connect('op-1');
+    await operator.publishAsync('commands/dev-b/unlock', 'open', { qos: 1 });
+    await writeTestRegistry(gw.config.registryFile, { 'dev-a': 'device', 'op-1': 'operator' });
+    await gw.gateway.reloadRegistry();
+    expect(await gw.metric('edgeflow_gateway_sessions_removed_total', { reason: 'revoked' })).toBe(1);
+    const secrets = await writeTestRegistry(gw.config.registryFile, { 'dev-b': 'device' });
+    await gw.gateway.reloadRegistry();
+    Object.assign(gw.secrets, secrets);
+    const b = await open(gw, 'dev-b', { clientId: 'dev-b', clean: false });
+    expect(b.sessionPresent).toBe(false);
+    await sleep(100);
+    expect(b.messages).toEqual([]);
   });
 });
 

@@ -78,4 +78,21 @@ describe('SessionTable (injected times)', () => {
     const { sessions } = table(1);
     for (let i = 0; i < 5; i++) expect(sessions.admit('', false, `anon-${i}`, {})).toBe(true);
   });
+
+  it('revoke removes every session of the named identities, never the anonymous one', () => {
+    const { sessions, removed, events } = table(4);
+    const a = {};
+    sessions.admit('dev-a', true, 'dev-a/1', a);
+    sessions.admit('dev-a', true, 'dev-a/2', {});
+    sessions.admit('dev-b', true, 'dev-b', {});
+    sessions.admit('', false, 'anon', {});
+    sessions.revoke((id) => id !== 'dev-b');
+    expect(removed.sort()).toEqual(['dev-a/1', 'dev-a/2']);
+    expect(events).toContain('revoked dev-a/1');
+    expect(sessions.count('dev-a')).toBe(0);
+    expect(sessions.count('')).toBe(1);
+    // The revoked connection's later release is a no-op.
+    sessions.released('dev-a', 'dev-a/1', a, true, 0);
+    expect(sessions.count('dev-a')).toBe(0);
+  });
 });
