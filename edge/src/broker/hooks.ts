@@ -314,7 +314,7 @@ export function createBrokerHooks(deps: BrokerHookDeps): BrokerHooks {
         return null;
       }
       if (identity.role !== 'device') {
-        // Operators read anything; only refused readings are withheld.
+        // Operators (and dev-flag anonymous clients) read anything but refused readings.
         if (isSensorsTopic(packet.topic) && isUndeliverable(packet)) {
           forwardRefused.rejected_input.inc();
           return null;

@@ -14,7 +14,7 @@ const DEVICES = ['dev-a', 'dev-b', 'dev-c'] as const;
 const USERS = [...DEVICES, 'op-1'] as const;
 type User = (typeof USERS)[number];
 
-/** What `user` may read, per the policy (README "Trust boundaries"). */
+/** What `user` may read, per the policy in the header of edge/src/broker/acl.ts. */
 function mayRead(user: User, topic: string): boolean {
   if (user === 'op-1') return true;
   if (topic === 'alerts' || topic.startsWith('alerts/')) return true;
