@@ -99,7 +99,7 @@ export async function runAlertEpisodes(
   const client = await mqtt.connectAsync(pipeline.gateway.mqttUrl, {
     username: device.deviceId,
     password: device.password,
-    clientId: `bench-episodes-${device.deviceId}`,
+    clientId: device.deviceId,
     reconnectPeriod: 0,
     connectTimeout: 10_000,
   });

@@ -22,7 +22,8 @@ export async function watchEdgeAlerts(
 ): Promise<{ close(): Promise<void> }> {
   const client = await mqtt.connectAsync(brokerUrl, {
     ...account,
-    clientId: `edgeflow-console-${process.pid}`,
+    // The gateway binds the client id to the account (mqtt.clientIdPolicy).
+    clientId: account.username,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
   });

@@ -39,8 +39,8 @@ async function connect(url: string, account: ProbeAccount, clientId: string) {
 }
 
 export async function runProbe(request: ProbeRequest): Promise<ProbeResult> {
-  const device = await connect(request.url, request.device, `probe-${request.device.deviceId}`);
-  const panel = await connect(request.url, request.panel, `probe-panel-${request.panel.deviceId}`);
+  const device = await connect(request.url, request.device, request.device.deviceId);
+  const panel = await connect(request.url, request.panel, request.panel.deviceId);
   const sentAt = new Map<number, number>();
   const latenciesMs: number[] = [];
   panel.on('message', (_topic, payload) => {

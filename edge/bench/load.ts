@@ -28,7 +28,7 @@ export async function connectPublishers(
       client: await mqtt.connectAsync(url, {
         reconnectPeriod: 0,
         connectTimeout: 10_000,
-        clientId: `bench-${deviceId}`,
+        clientId: deviceId,
         ...(password === undefined ? {} : { username: deviceId, password }),
       }),
     })),

@@ -70,7 +70,7 @@ async function scenario(
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const slow = await mqtt.connectAsync(url, {
     reconnectPeriod: 0,
-    clientId: 'slow-operator',
+    clientId: panel?.deviceId ?? 'slow-operator',
     ...(panel ? { username: panel.deviceId, password: panel.password } : {}),
   });
   if (withSlowSubscriber) await slow.subscribeAsync('sensors/#', { qos: 1 });

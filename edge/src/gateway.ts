@@ -10,7 +10,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createBrokerHooks, identityOf } from './broker/hooks.ts';
 import { derivedMaxPacketBytes } from './broker/limits/packet-guard.ts';
+import { BoundedPersistence } from './broker/persistence/bounded.ts';
 import { type RunningBroker, startBroker } from './broker/server.ts';
+import { SessionTable } from './broker/sessions.ts';
 import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
 import { DeviceBuckets } from './fairness/device-buckets.ts';
 import { TransitionLimiter } from './fairness/transition-limit.ts';
@@ -18,7 +20,7 @@ import { UnsentQuota } from './fairness/unsent-quota.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { UnsequencedReading } from './ingest/types.ts';
 import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts';
-import { createBrokerMetrics } from './ops/metrics.ts';
+import { createBrokerMetrics, registerSessionGauges, type SessionMetrics } from './ops/metrics.ts';
 import { TokenBucket } from './ops/rate-limit.ts';
 import { loadAccounts, watchRegistryFile } from './registry/accounts.ts';
 import { type Account, Authenticator } from './registry/authenticator.ts';
@@ -176,6 +178,8 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     ...(unsentQuota ? { unsentQuota } : {}),
     onReadings: (readings) => localRules.onReadings(readings),
   });
+  const { persistence, sessions, sweepSessions } = createSessionState(config, metrics.session, clock, logger);
+  registerSessionGauges(registry, () => persistence.stats());
   const hooks = createBrokerHooks({
     authenticator,
     ingest,
@@ -183,6 +187,9 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     logger,
     slowClient: config.mqtt.slowClient,
     refusalLog: new TokenBucket(clock, 5, 10),
+    clientIdPolicy: config.mqtt.clientIdPolicy,
+    sessions,
+    clock,
   });
   broker = await startBroker(
     {
@@ -196,11 +203,13 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
           config.mqtt.limits.maxPacketBytes ?? derivedMaxPacketBytes(config.ingest.maxPayloadBytes),
       },
     },
-    hooks,
+    { ...hooks, persistence },
     logger,
     metrics,
   );
   const running = broker;
+  const sessionSweep = setInterval(sweepSessions, sessionSweepMs(config.mqtt.sessionExpiryMs));
+  sessionSweep.unref();
 
   const tick = setInterval(() => localRules.tick(clock.nowMs()), config.rules.tickMs);
   tick.unref();
@@ -222,6 +231,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
         client.close();
       }
     }
+    sessions.revoke((id) => !accounts.has(id));
     logger.info({ accounts: accounts.size, disconnected: dropped }, 'device registry reloaded');
   };
   const stopWatching = watchRegistryFile(config.registryFile, config.registryPollMs, () => {
@@ -244,6 +254,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     ops = await startOpsServer(config.http, registry, health);
   } catch (err) {
     clearInterval(tick);
+    clearInterval(sessionSweep);
     stopWatching();
     await running.close();
     throw err;
@@ -258,6 +269,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     async stop() {
       listening = false;
       clearInterval(tick);
+      clearInterval(sessionSweep);
       stopWatching();
       // Stop accepting, stop reading from connected clients, and let what was already
       // received become durable so its PUBACKs still go out; then disconnect everyone.
@@ -271,4 +283,47 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       await ops.close();
     },
   };
+}
+
+/** Expiry is checked a few times per `sessionExpiryMs`, at most once a minute. */
+function sessionSweepMs(sessionExpiryMs: number): number {
+  return Math.min(60_000, Math.max(25, Math.floor(sessionExpiryMs / 4)));
+}
+
+/** The bounded session store aedes uses, and the table of sessions per identity over it. */
+function createSessionState(
+  config: GatewayConfig,
+  metrics: SessionMetrics,
+  clock: Clock,
+  logger: Logger,
+): { persistence: BoundedPersistence; sessions: SessionTable; sweepSessions: () => void } {
+  const { mqtt } = config;
+  const persistence = new BoundedPersistence(
+    {
+      maxRetainedMessages: mqtt.maxRetainedMessages,
+      maxRetainedBytes: mqtt.maxRetainedBytes,
+      maxQueuedMessages: mqtt.maxQueuedPerSession,
+      maxQueuedBytes: mqtt.maxQueuedBytesPerSession,
+    },
+    {
+      onRetainedRefused: (topic) => {
+        metrics.retainedRefused.inc();
+        logger.warn({ topic: topic.slice(0, 200), ...persistence.stats() }, 'retained store full');
+      },
+      onQueuedDropped: () => metrics.queuedDropped.inc(),
+    },
+  );
+  const sessions = new SessionTable(
+    { maxSessionsPerIdentity: mqtt.maxSessionsPerIdentity, sessionExpiryMs: mqtt.sessionExpiryMs },
+    {
+      removeSession: (clientId) => persistence.removeSession(clientId),
+      onSessionRemoved: (reason, clientId) => {
+        metrics.sessionsRemoved.labels(reason).inc();
+        logger.info({ reason, clientId: clientId.slice(0, 128) }, 'persistent session removed');
+      },
+      onRemoveFailed: (err, clientId) =>
+        logger.error({ err, clientId: clientId.slice(0, 128) }, 'persistent session removal failed'),
+    },
+  );
+  return { persistence, sessions, sweepSessions: () => sessions.sweep(clock.nowMs()) };
 }

@@ -77,12 +77,14 @@ describe('gateway process', () => {
     const client = await mqtt.connectAsync(url as string, {
       username: 'dev-a',
       password: secrets['dev-a'],
+      clientId: 'dev-a',
       reconnectPeriod: 0,
     });
     await client.publishAsync('sensors/dev-a/temperature', '35', { qos: 1 });
     const panel = await mqtt.connectAsync(url as string, {
       username: 'panel-1',
       password: secrets['panel-1'],
+      clientId: 'panel-1',
       reconnectPeriod: 0,
     });
     const alert = new Promise<Buffer>((resolve) => panel.on('message', (_t, payload) => resolve(payload)));

@@ -93,7 +93,7 @@ export async function publishGarbage(
       throw new Error(`garbage publisher sent ${sent}/${messages.length} in ${timeoutMs} ms`);
     const client = await mqtt
       .connectAsync(brokerUrl, {
-        clientId: `faults-garbage-${device.deviceId}-${process.pid}`,
+        clientId: device.deviceId,
         username: device.deviceId,
         password: device.password,
         reconnectPeriod: 0,

@@ -76,7 +76,8 @@ export function startLedgerPublisher(options: LedgerPublisherOptions): LedgerPub
     if (dev.connecting || stopped) return;
     dev.connecting = true;
     const client = mqtt.connect(options.brokerUrl, {
-      clientId: `faults-${dev.deviceId}-${process.pid}-${connects}`,
+      // Bound to the device by the gateway; a fresh clean session per connection all the same.
+      clientId: dev.deviceId,
       username: dev.deviceId,
       password: dev.password,
       // No automatic reconnect and no re-send: a dropped connection's in-flight readings

@@ -17,6 +17,11 @@
  * burst of deliveries scheduled within one tick is bounded by the burst itself. A client
  * whose socket makes no progress (no 'drain') for `undrainedTimeoutMs` is disconnected
  * (counted); its backlog is then at most the bounds above, released asynchronously by aedes.
+ *
+ * This is also the in-flight bound for QoS>0 deliveries to a clean session: aedes keeps no
+ * state for them once written (no retransmission store), so what awaits a PUBACK is only
+ * what sits in the socket. For a persistent session every QoS>0 delivery stays in its
+ * queue until PUBACKed, bounded by persistence/bounded.ts (maxQueuedPerSession).
  */
 import type { Client } from 'aedes';
 

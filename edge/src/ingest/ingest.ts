@@ -14,7 +14,8 @@
  *
  * Rejected input is acknowledged anyway: the message can never become valid, and a device
  * that never gets its PUBACK retransmits it forever (and stalls its in-flight window). The
- * rejection is counted per reason and logged at a bounded rate instead.
+ * rejection is counted per reason and logged at a bounded rate instead, and the verdict is
+ * returned at once so the broker hook delivers the message to no subscriber.
  */
 import type { Clock, Reading } from '@edgeflow/shared';
 import type { Logger } from 'pino';
@@ -90,21 +91,23 @@ export class Ingest {
     this.#deps = deps;
   }
 
-  /** QoS 0 (done at once), QoS 2 and wills (done once durable: aedes then writes its ack). */
-  onPublish(topic: string, payload: Buffer, qos: number, clientId: string, done: Ack): void {
-    if (!this.#accept(topic, payload, clientId)) {
-      done(null);
-      return;
-    }
+  /**
+   * QoS 0 (done at once), QoS 2 and wills (done once durable: aedes then writes its ack).
+   * False when refused (counted): `done` is then the caller's to call, once it has made sure
+   * the refused message reaches no subscriber.
+   */
+  onPublish(topic: string, payload: Buffer, qos: number, clientId: string, done: Ack): boolean {
+    if (!this.#accept(topic, payload, clientId)) return false;
     if (qos > 0) this.#acks.push(done);
     else done(null);
     this.#schedule();
+    return true;
   }
 
   /**
    * QoS 1 acknowledged by the gateway itself: the caller has let aedes go on (it reads the
    * client's next packets meanwhile) and `target.puback(messageId)` is called once the
-   * reading is durable.
+   * reading is durable. False when the input was refused (it is acknowledged all the same).
    */
   onPublishQoS1(
     topic: string,
@@ -112,13 +115,14 @@ export class Ingest {
     clientId: string,
     target: PubackTarget,
     messageId: number,
-  ): void {
+  ): boolean {
     // Refused input is acknowledged too, but in turn: after the PUBACKs of what the client
     // sent before it [MQTT-4.6.0-2].
-    this.#accept(topic, payload, clientId);
+    const accepted = this.#accept(topic, payload, clientId);
     this.#pubackTargets.push(target);
     this.#pubackIds.push(messageId);
     this.#schedule();
+    return accepted;
   }
 
   /** Parses and queues the readings; false (counted, logged at a bounded rate) when refused. */

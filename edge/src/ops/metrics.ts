@@ -6,7 +6,14 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { REJECT_REASONS, type RejectReason } from '../ingest/parse.ts';
 
-export const AUTH_REFUSAL_REASONS = ['anonymous', 'unknown_user', 'bad_password', 'overloaded'] as const;
+export const AUTH_REFUSAL_REASONS = [
+  'anonymous',
+  'unknown_user',
+  'bad_password',
+  'overloaded',
+  'client_id_mismatch',
+  'too_many_sessions',
+] as const;
 export type AuthRefusalReason = (typeof AUTH_REFUSAL_REASONS)[number];
 
 /** Broker limits that refuse or disconnect a client (broker/limits/, broker/server.ts). */
@@ -38,6 +45,23 @@ export interface BrokerMetrics {
   readonly limitHits: Readonly<Record<LimitKind, { inc(n?: number): void }>>;
   readonly tlsHandshakeFailures: Counter;
   readonly brokerErrors: Counter;
+  readonly session: SessionMetrics;
+}
+
+/** Why a delivery was withheld from a subscriber (authorizeForward). */
+export const FORWARD_REFUSAL_REASONS = ['acl', 'rejected_input', 'no_identity'] as const;
+export type ForwardRefusalReason = (typeof FORWARD_REFUSAL_REASONS)[number];
+
+export interface SessionMetrics {
+  readonly forwardRefused: Readonly<Record<ForwardRefusalReason, { inc(n?: number): void }>>;
+  readonly retainStripped: Counter;
+  readonly retainedRefused: Counter;
+  readonly queuedDropped: Counter;
+  /**
+   * Persistent sessions removed: `expired` offline too long, `evicted` for a newer one,
+   * `revoked` with their account.
+   */
+  readonly sessionsRemoved: Counter<'reason'>;
 }
 
 export const FAIRNESS_LIMITERS = ['readings', 'transitions', 'suppressed_episodes', 'unsent'] as const;
@@ -112,7 +136,47 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
     hitsByLimit[limit] = limitHits.labels(limit);
     hitsByLimit[limit].inc(0);
   }
+  const forwardRefusals = new Counter({
+    name: 'edgeflow_gateway_forward_refusals_total',
+    help: 'Deliveries withheld from a subscriber at forward time (queued, retained or live), by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
+  const forwardRefused = {} as Record<ForwardRefusalReason, { inc(n?: number): void }>;
+  for (const reason of FORWARD_REFUSAL_REASONS) {
+    forwardRefused[reason] = forwardRefusals.labels(reason);
+    forwardRefused[reason].inc(0);
+  }
+  const sessionsRemoved = new Counter({
+    name: 'edgeflow_gateway_sessions_removed_total',
+    help: 'Sessions removed: expired (offline past sessionExpiryMs), evicted (per-identity cap), revoked (account removed).',
+    labelNames: ['reason'],
+    registers,
+  });
+  sessionsRemoved.labels('expired').inc(0);
+  sessionsRemoved.labels('evicted').inc(0);
+  sessionsRemoved.labels('revoked').inc(0);
+  const session: SessionMetrics = {
+    forwardRefused,
+    retainStripped: new Counter({
+      name: 'edgeflow_gateway_retain_stripped_total',
+      help: 'Client PUBLISHes whose retain flag was cleared (only the gateway retains, on alerts/).',
+      registers,
+    }),
+    retainedRefused: new Counter({
+      name: 'edgeflow_gateway_retained_refused_total',
+      help: 'Retained messages not stored because the retained store was at its count or byte cap.',
+      registers,
+    }),
+    queuedDropped: new Counter({
+      name: 'edgeflow_gateway_session_queue_dropped_total',
+      help: 'Queued QoS>0 messages dropped (oldest first) from a persistent session at its cap.',
+      registers,
+    }),
+    sessionsRemoved,
+  };
   return {
+    session,
     readingsAccepted: new Counter({
       name: 'edgeflow_gateway_readings_accepted_total',
       help: 'Readings accepted at ingest and appended to the outbox.',
@@ -151,4 +215,37 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
       registers,
     }),
   };
+}
+
+/** Sizes of the bounded session state (broker/persistence/bounded.ts), read at scrape time. */
+export function registerSessionGauges(
+  registry: Registry,
+  stats: () => { retainedMessages: number; retainedBytes: number; sessionsQueued: number },
+): void {
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(stats()));
+      },
+    });
+  };
+  gauge(
+    'edgeflow_gateway_retained_messages',
+    'Retained topics held by the broker.',
+    (s) => s.retainedMessages,
+  );
+  gauge(
+    'edgeflow_gateway_retained_bytes',
+    'Topic and payload bytes of the retained messages.',
+    (s) => s.retainedBytes,
+  );
+  gauge(
+    'edgeflow_gateway_session_queues',
+    'Persistent sessions with queued or unacknowledged QoS>0 messages.',
+    (s) => s.sessionsQueued,
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canPublish, canSubscribe } from '../../src/broker/acl.ts';
+import { canPublish, canReceive, canSubscribe, clientIdAllowed } from '../../src/broker/acl.ts';
 import type { Identity } from '../../src/registry/authenticator.ts';
 
 const dev: Identity = { role: 'device', id: 'dev-a' };
@@ -45,5 +45,45 @@ describe('ACL policy', () => {
     expect(canPublish(op, 'commands/dev-a/reboot')).toBe(true);
     expect(canPublish(op, 'sensors/dev-a/temperature')).toBe(false);
     for (const who of [dev, op, anon]) expect(canPublish(who, 'alerts/dev-a/temperature')).toBe(false);
+  });
+
+  it.each([
+    ['commands/dev-a', true],
+    ['commands/dev-a/unlock', true],
+    ['alerts/dev-b/temperature', true],
+    ['commands/dev-b/unlock', false],
+    ['commands/dev-ab/unlock', false],
+    ['commands/dev-', false],
+    ['sensors/dev-a/temperature', false],
+    ['$SYS/broker/new/clients', false],
+  ])('device dev-a receives %s -> %s', (topic, allowed) => {
+    expect(canReceive(dev, topic)).toBe(allowed);
+  });
+
+  it('a delivery check never admits a topic no filter the device may hold could match', () => {
+    for (const topic of ['commands/dev-b/x', 'sensors/dev-a/t', 'x/dev-a'])
+      expect(canReceive(dev, topic)).toBe(false);
+    for (const who of [op, anon]) expect(canReceive(who, 'sensors/dev-a/temperature')).toBe(true);
+  });
+
+  it.each([
+    ['dev-a', 'exact', true],
+    ['dev-b', 'exact', false],
+    ['dev-a/panel', 'exact', false],
+    ['dev-a/panel', 'prefix', true],
+    ['dev-a/', 'prefix', false],
+    ['dev-ab', 'prefix', false],
+    ['dev-a-x', 'prefix', false],
+    ['dev-b/dev-a', 'prefix', false],
+    ['', 'prefix', false],
+  ] as const)('device dev-a with client id %j under %s -> %s', (clientId, policy, allowed) => {
+    expect(clientIdAllowed(dev, clientId, policy)).toBe(allowed);
+  });
+
+  it('operators are bound to their own id too; anonymous clients (dev flag) to none', () => {
+    expect(clientIdAllowed(op, 'op-1', 'exact')).toBe(true);
+    expect(clientIdAllowed(op, 'dev-a', 'exact')).toBe(false);
+    expect(clientIdAllowed(op, 'op-1/console', 'prefix')).toBe(true);
+    expect(clientIdAllowed(anon, 'anything', 'exact')).toBe(true);
   });
 });

@@ -16,7 +16,9 @@ afterEach(async () => {
 });
 
 function connectError(url: string, options: mqtt.IClientOptions): Promise<string> {
-  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options }).then(
+  // The client id is bound to the identity: the username, unless the test says otherwise.
+  const clientId = options.username === undefined ? {} : { clientId: options.username };
+  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...clientId, ...options }).then(
     async (client) => {
       await client.endAsync(true);
       return 'connected';
@@ -38,9 +40,11 @@ describe('authentication over real TCP', () => {
   });
 
   it('a cached verification still refuses a different password', async () => {
-    gw = await startTestGateway();
-    await gw.connect('dev-a', { clientId: 'first' });
-    await gw.connect('dev-a', { clientId: 'second' });
+    gw = await startTestGateway({
+      config: { mqtt: { host: '127.0.0.1', port: 0, clientIdPolicy: 'prefix' } },
+    });
+    await gw.connect('dev-a', { clientId: 'dev-a/first' });
+    await gw.connect('dev-a', { clientId: 'dev-a/second' });
     expect(await connectError(gw.url, { username: 'dev-a', password: `${gw.secrets['dev-a']}x` })).toBe(
       'refused:4',
     );
@@ -64,6 +68,7 @@ describe('authentication over real TCP', () => {
     const panel = await mqtt.connectAsync(gw.url, {
       username: 'panel-1',
       password: 'panel-secret',
+      clientId: 'panel-1',
       reconnectPeriod: 0,
     });
     const granted = await panel.subscribeAsync('sensors/#');

@@ -31,7 +31,7 @@ const packet = (header: number, body: Buffer) =>
 
 function connectPacket(user: string, password: string): Buffer {
   const variable = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 60])]);
-  return packet(0x10, Buffer.concat([variable, str('qos2-raw'), str(user), str(password)]));
+  return packet(0x10, Buffer.concat([variable, str(user), str(user), str(password)]));
 }
 
 function publishQoS2(topic: string, id: number, payload: string, dup: boolean): Buffer {

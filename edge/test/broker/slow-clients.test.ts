@@ -58,22 +58,22 @@ describe('slow subscribers never hurt ingest', () => {
     };
 
     // A healthy reader under the same load, to show the bounds never hit it.
-    const fast = await gw.connect('op-fast', { clientId: 'fast-operator' });
+    const fast = await gw.connect('op-fast');
     await fast.subscribeAsync('sensors/#', { qos: 1 });
     let fastReceived = 0;
     fast.on('message', () => fastReceived++);
-    const slow = await gw.connect('op-slow', { clientId: 'slow-operator' });
+    const slow = await gw.connect('op-slow');
     await slow.subscribeAsync('sensors/#', { qos: 1 });
     // Stop reading at the TCP level: the kernel buffers fill, then the broker's writes back up.
     (slow.stream as unknown as { pause(): void }).pause();
     let slowDisconnected = false;
     gw.gateway.broker.aedes.on('clientDisconnect', (client) => {
-      if (client.id === 'slow-operator') slowDisconnected = true;
+      if (client.id === 'op-slow') slowDisconnected = true;
     });
 
     // Measure the backlog exactly: after every write the broker makes to the slow socket.
     let maxSocketBytes = 0;
-    const serverSide = aedes.clients['slow-operator']?.conn as unknown as {
+    const serverSide = aedes.clients['op-slow']?.conn as unknown as {
       writableLength: number;
       write: (...args: unknown[]) => boolean;
     };
@@ -117,7 +117,7 @@ describe('slow subscribers never hurt ingest', () => {
     expect(fast.connected).toBe(true);
 
     // The broker is healthy after the disconnect: a new subscriber gets live data.
-    const watcher = await gw.connect('op-slow', { clientId: 'watcher' });
+    const watcher = await gw.connect('op-slow');
     await watcher.subscribeAsync('sensors/#');
     const seen = new Promise<string>((resolve) => watcher.once('message', (topic) => resolve(topic)));
     await publishers[0]?.publishAsync('sensors/dev-0/temperature', '21', { qos: 1 });

@@ -51,6 +51,7 @@ describe('MQTT over TLS', () => {
       ca,
       username: 'dev-a',
       password: gw.secrets['dev-a'],
+      clientId: 'dev-a',
       reconnectPeriod: 0,
     });
     await client.publishAsync('sensors/dev-a/temperature', '22.5', { qos: 1 });

@@ -63,6 +63,7 @@ async function startPublishing(
     const client = await mqtt.connectAsync(url, {
       username: deviceId,
       password: secrets[deviceId],
+      clientId: deviceId,
       reconnectPeriod: 0,
       connectTimeout: 5000,
     });

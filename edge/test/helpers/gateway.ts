@@ -96,7 +96,8 @@ export async function startTestGateway(
       const client = await mqtt.connectAsync(url, {
         reconnectPeriod: 0,
         connectTimeout: 5000,
-        ...(user === undefined ? {} : { username: user, password: secrets[user] ?? 'wrong' }),
+        // The client id is bound to the identity (mqtt.clientIdPolicy): by default, the user.
+        ...(user === undefined ? {} : { username: user, password: secrets[user] ?? 'wrong', clientId: user }),
         ...clientOptions,
       });
       clients.push(client);
