@@ -30,7 +30,11 @@ const publishGateway = (gateway: TestGateway, topic: string, payload: string) =>
 
 describe('retained messages', () => {
   it('a refused retained reading (2 MiB) is acknowledged, not stored, and delivered to nobody', async () => {
-    gw = await startTestGateway();
+    // The packet cap would close the connection first (limits/packet-size.test.ts); raised here
+    // so the payload reaches ingest, whose refusal is what this test is about.
+    gw = await startTestGateway({
+      config: { mqtt: { host: '127.0.0.1', port: 0, limits: { maxPacketBytes: 4 * 1024 * 1024 } } },
+    });
     const live = await gw.connect('op-1');
     await live.subscribeAsync('sensors/#');
     const liveSeen = collect(live);

@@ -11,7 +11,10 @@ const LIMIT = 'edgeflow_gateway_limit_hits_total';
 
 describe('subscriptions per client over real TCP', () => {
   it('refuses 5000 SUBSCRIBEs past the cap with SUBACK 0x80, counted; the connection stays', async () => {
-    gw = await startTestGateway();
+    // prefix: the operator's second connection (the publisher) is `op-1/publisher`.
+    gw = await startTestGateway({
+      config: { mqtt: { host: '127.0.0.1', port: 0, clientIdPolicy: 'prefix' } },
+    });
     const cap = gw.config.mqtt.limits.maxSubscriptionsPerClient;
     expect(cap).toBe(100);
     const operator = await gw.connect('op-1');
@@ -31,7 +34,7 @@ describe('subscriptions per client over real TCP', () => {
     // A filter it already holds is re-granted (no second slot); a granted one still delivers.
     await expect(operator.subscribeAsync('commands/panel-0', { qos: 0 })).resolves.toBeDefined();
     const delivered = nextMessage(operator, 'commands/panel-7');
-    const publisher = await gw.connect('op-1', { clientId: 'publisher' });
+    const publisher = await gw.connect('op-1', { clientId: 'op-1/publisher' });
     await publisher.publishAsync('commands/panel-7', 'go', { qos: 1 });
     expect((await delivered).payload.toString()).toBe('go');
 
@@ -58,9 +61,16 @@ describe('subscriptions per client over real TCP', () => {
 
   it('a single SUBSCRIBE carrying more filters than the cap gets the excess refused', async () => {
     gw = await startTestGateway({
-      config: { mqtt: { host: '127.0.0.1', port: 0, limits: { maxSubscriptionsPerClient: 3 } } },
+      config: {
+        mqtt: {
+          host: '127.0.0.1',
+          port: 0,
+          clientIdPolicy: 'prefix',
+          limits: { maxSubscriptionsPerClient: 3 },
+        },
+      },
     });
-    const operator = await gw.connect('op-1', { clean: false, clientId: 'persistent-panel' });
+    const operator = await gw.connect('op-1', { clean: false, clientId: 'op-1/persistent-panel' });
     const granted = await operator
       .subscribeAsync(['a/1', 'a/2', 'a/3', 'a/4', 'a/5'], { qos: 1 })
       .catch((err: unknown) => err);
