@@ -21,6 +21,7 @@ import Type, { type Static } from 'typebox';
 import { parse as parseYaml } from 'yaml';
 import { ForwarderConfigSchema } from './forwarder/config.ts';
 import { OutboxConfigSchema } from './outbox/config.ts';
+import { LoginThrottleConfigSchema } from './registry/login-throttle.ts';
 import { CredentialSchema } from './registry/store.ts';
 
 export const ENV_PREFIX = 'EDGEFLOW_GATEWAY_';
@@ -57,10 +58,12 @@ export const GatewayConfigSchema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
-        /** Concurrent scrypt verifications (each holds a libuv thread-pool thread). */
+        /** Concurrent scrypt verifications (each on a worker thread of its own, never libuv's pool). */
         maxConcurrentAuth: Type.Integer({ minimum: 1, default: 4 }),
         /** CONNECTs queued for a verification; beyond this they get "server unavailable". */
         maxQueuedAuth: Type.Integer({ minimum: 0, default: 20_000 }),
+        /** Failed-login back-off and bans per source address and per user; see registry/login-throttle.ts. */
+        loginThrottle: LoginThrottleConfigSchema,
       },
       { additionalProperties: false, default: {} },
     ),
@@ -122,6 +125,12 @@ export function gatewayConfigFrom(
   }
   if (config.mqtt.tls && config.mqtt.tls.port === config.mqtt.port && config.mqtt.port !== 0) {
     problems.push({ path: '/mqtt/tls/port', message: 'must differ from /mqtt/port' });
+  }
+  for (const scope of ['perAddress', 'perUser'] as const) {
+    const policy = config.mqtt.loginThrottle[scope];
+    if (policy.maxDelayMs < policy.baseDelayMs) {
+      problems.push({ path: `/mqtt/loginThrottle/${scope}/maxDelayMs`, message: 'must be >= baseDelayMs' });
+    }
   }
   if (problems.length > 0) {
     const where = source ? ` (${source})` : '';

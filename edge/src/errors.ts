@@ -15,6 +15,10 @@ export const EdgeErrorCodes = {
   SLOW_CLIENT: 'EDGEFLOW_EDGE_SLOW_CLIENT',
   /** A file named in the config (TLS cert/key, registry) could not be read. */
   FILE_UNREADABLE: 'EDGEFLOW_EDGE_FILE_UNREADABLE',
+  /** A password verification could not run (its worker thread failed or the pool is closed). */
+  AUTH_WORKER_FAILED: 'EDGEFLOW_EDGE_AUTH_WORKER_FAILED',
+  /** A file holding secrets could not be written safely (e.g. the path is not a plain file). */
+  FILE_UNSAFE: 'EDGEFLOW_EDGE_FILE_UNSAFE',
 } as const;
 
 export type EdgeErrorCode = (typeof EdgeErrorCodes)[keyof typeof EdgeErrorCodes];

@@ -17,7 +17,10 @@ import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts
 import { createBrokerMetrics } from './ops/metrics.ts';
 import { TokenBucket } from './ops/rate-limit.ts';
 import { loadAccounts, watchRegistryFile } from './registry/accounts.ts';
+import { createLoginThrottleMetrics } from './registry/auth-metrics.ts';
 import { type Account, Authenticator } from './registry/authenticator.ts';
+import { LoginThrottle } from './registry/login-throttle.ts';
+import { ScryptWorkerPool } from './registry/scrypt-pool.ts';
 import { alertTopic, LocalRules, type RuleEvaluator, ruleResolver } from './rules/local-rules.ts';
 
 /** The outbox's write side (edge/src/outbox/types.ts `Outbox`), as the broker side uses it. */
@@ -67,10 +70,16 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     );
   }
 
+  const scrypt = new ScryptWorkerPool({ size: config.mqtt.maxConcurrentAuth });
+  const { enabled: throttling, ...throttleConfig } = config.mqtt.loginThrottle;
   const authenticator = new Authenticator({
     allowAnonymous: config.allowAnonymous,
     maxConcurrentVerifications: config.mqtt.maxConcurrentAuth,
     maxQueuedVerifications: config.mqtt.maxQueuedAuth,
+    throttle: throttling
+      ? new LoginThrottle(throttleConfig, clock, createLoginThrottleMetrics(registry))
+      : undefined,
+    verify: (secret, stored) => scrypt.verify(secret, stored),
   });
   let accounts: ReadonlyMap<string, Account> = await loadAccounts(config.registryFile, config.operators);
   authenticator.setAccounts(accounts);
@@ -166,7 +175,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       return;
     }
     authenticator.setAccounts(accounts);
-    // Devices removed (or whose role changed) lose their live connection too.
+    // Devices removed, or whose role or secret changed, lose their live connection too.
     let dropped = 0;
     for (const client of Object.values(clientsOf(running))) {
       const identity = identityOf(client);
@@ -199,6 +208,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     clearInterval(tick);
     stopWatching();
     await running.close();
+    await scrypt.close();
     throw err;
   }
 
@@ -222,6 +232,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       await new Promise((resolve) => setImmediate(resolve));
       await running.close();
       await ops.close();
+      await scrypt.close();
     },
   };
 }

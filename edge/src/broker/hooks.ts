@@ -170,7 +170,7 @@ export function createBrokerHooks(
     },
 
     authenticate(client, username, password, callback) {
-      authenticator.authenticate(username, password).then(
+      authenticator.authenticate(username, password, (client.conn as Socket).remoteAddress).then(
         (result) => {
           if (typeof result === 'string') {
             metrics.authRefusals.labels(result).inc();

@@ -6,7 +6,15 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { REJECT_REASONS, type RejectReason } from '../ingest/parse.ts';
 
-export const AUTH_REFUSAL_REASONS = ['anonymous', 'unknown_user', 'bad_password', 'overloaded'] as const;
+export const AUTH_REFUSAL_REASONS = [
+  'anonymous',
+  'unknown_user',
+  'bad_password',
+  'overloaded',
+  // Held by the login throttle (registry/login-throttle.ts) before any scrypt ran.
+  'throttled',
+  'banned',
+] as const;
 export type AuthRefusalReason = (typeof AUTH_REFUSAL_REASONS)[number];
 
 export interface BrokerMetrics {
