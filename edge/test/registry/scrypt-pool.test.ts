@@ -71,6 +71,19 @@ describe('ScryptWorkerPool', () => {
     expect(order.indexOf('libuv-scrypt')).toBeGreaterThan(order.indexOf('libuv-task'));
   }, 30_000);
 
+  it('a verification that throws in the worker is refused with a code; the worker carries on', async () => {
+    pool = new ScryptWorkerPool({ size: 1 });
+    const stored = await hashSecret('right', TEST_SCRYPT);
+    // N must be a power of two: scryptSync throws inside the worker.
+    await expect(
+      pool.verify('right', { ...stored, params: { ...stored.params, N: 3 } }),
+    ).rejects.toMatchObject({
+      code: EdgeErrorCodes.AUTH_WORKER_FAILED,
+    });
+    expect(await pool.verify('right', stored)).toBe(true);
+    expect(pool.threads).toBe(1);
+  });
+
   it('refuses with a code once closed', async () => {
     pool = new ScryptWorkerPool({ size: 1 });
     const stored = await hashSecret('right', TEST_SCRYPT);
