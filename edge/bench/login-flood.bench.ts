@@ -14,7 +14,7 @@
  *             flight) runs on libuv's thread pool, as the authenticator did before
  *             scrypt-pool.ts: the baseline the worker threads are there to beat
  * Prints p50/p99/max per phase and the ratios to idle. Options (env): BENCH_PHASE_MS (5000),
- * BENCH_FLOOD_RATE (1000), BENCH_SCRYPT_N (16384).
+ * BENCH_FLOOD_RATE (1000), BENCH_SCRYPT_N (16384), BENCH_AUTH_CONCURRENCY (mqtt.maxConcurrentAuth, 4).
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,6 +37,7 @@ import { writeRegistry } from '../src/registry/store.ts';
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 5000);
 const FLOOD_RATE = Number(process.env.BENCH_FLOOD_RATE ?? 1000);
 const SCRYPT_N = Number(process.env.BENCH_SCRYPT_N ?? DEFAULT_SCRYPT_PARAMS.N);
+const AUTH_CONCURRENCY = Number(process.env.BENCH_AUTH_CONCURRENCY ?? 4);
 const PROBE_EVERY_MS = 10;
 /** Flood sockets open at once, at most (each is closed on its CONNACK). */
 const MAX_OPEN_SOCKETS = 2000;
@@ -125,7 +126,13 @@ async function main(): Promise<void> {
     gatewayId: 'bench-gw',
     logLevel: 'silent',
     registryFile,
-    mqtt: { host: '127.0.0.1', port: 0, maxQueuedAuth: 64, loginThrottle: { enabled: false } },
+    mqtt: {
+      host: '127.0.0.1',
+      port: 0,
+      maxConcurrentAuth: AUTH_CONCURRENCY,
+      maxQueuedAuth: 64,
+      loginThrottle: { enabled: false },
+    },
     http: { host: '127.0.0.1', port: 0 },
     outbox: { dir: join(dir, 'outbox') },
   });

@@ -8,14 +8,25 @@
  * open). One verification per worker at a time; the authenticator already bounds concurrent
  * verifications to `size`, the queue here is a guard with its own bound. The worker source
  * is inline so the gateway bundle (edge/scripts/build.ts) needs no second entry point.
+ *
+ * Off the pool is not yet off the CPU: on a 2-core box 4 scrypt threads would take most of
+ * it from the event loop that handles fsync completions and writes PUBACKs. On Linux each
+ * worker thread lowers its own scheduling priority (nice 10 by default: the kernel then
+ * gives the nice-0 event loop ~9x its share when both want a core), so a flood slows logins,
+ * not acknowledgements. Elsewhere the threads keep the default priority.
  */
 import { Worker } from 'node:worker_threads';
 import { EdgeError, EdgeErrorCodes } from '../errors.ts';
 import type { SecretHash } from './secret.ts';
 
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { scryptSync, timingSafeEqual } = require('node:crypto');
+try {
+  // Linux: this thread's id, so only this thread is reniced (setpriority takes a tid there).
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (tid > 0 && workerData.nice > 0) require('node:os').setPriority(tid, workerData.nice);
+} catch {}
 parentPort.on('message', (job) => {
   try {
     const key = scryptSync(job.secret, job.salt, job.expected.length, { N: job.N, r: job.r, p: job.p, maxmem: job.maxmem });
@@ -50,11 +61,16 @@ export interface ScryptPoolOptions {
   readonly size: number;
   /** Verifications waiting for a worker; beyond, `verify` rejects. Defaults to `size`. */
   readonly maxQueued?: number;
+  /** Nice value of the worker threads (Linux; 0: unchanged). Defaults to 10. */
+  readonly nice?: number;
 }
+
+export const DEFAULT_WORKER_NICE = 10;
 
 export class ScryptWorkerPool {
   readonly #size: number;
   readonly #maxQueued: number;
+  readonly #nice: number;
   readonly #slots = new Set<Slot>();
   readonly #idle: Slot[] = [];
   readonly #queue: Job[] = [];
@@ -63,6 +79,7 @@ export class ScryptWorkerPool {
   constructor(options: ScryptPoolOptions) {
     this.#size = options.size;
     this.#maxQueued = options.maxQueued ?? options.size;
+    this.#nice = options.nice ?? DEFAULT_WORKER_NICE;
   }
 
   /** Worker threads currently started. */
@@ -110,7 +127,7 @@ export class ScryptWorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: this.#nice } });
     worker.unref();
     const slot: Slot = { worker, job: undefined };
     this.#slots.add(slot);

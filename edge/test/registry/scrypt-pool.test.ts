@@ -1,4 +1,6 @@
 import { pbkdf2 } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { isEdgeflowError } from '@edgeflow/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EdgeErrorCodes } from '../../src/errors.ts';
@@ -82,6 +84,25 @@ describe('ScryptWorkerPool', () => {
     });
     expect(await pool.verify('right', stored)).toBe(true);
     expect(pool.threads).toBe(1);
+  });
+
+  it('runs its threads reniced (Linux), leaving the event loop its share of the CPU', async () => {
+    const nicedThreads = async (nice: number): Promise<number> => {
+      let count = 0;
+      for (const tid of await readdir('/proc/self/task')) {
+        const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => '');
+        // Fields after the command name: state is field 3, nice field 19.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[19 - 3]) === nice) count++;
+      }
+      return count;
+    };
+    const before = await nicedThreads(13);
+    pool = new ScryptWorkerPool({ size: 2, nice: 13 });
+    const stored = await hashSecret('right', TEST_SCRYPT);
+    await Promise.all([pool.verify('right', stored), pool.verify('right', stored)]);
+    expect((await nicedThreads(13)) - before).toBe(2);
+    expect(os.getPriority()).toBe(0);
   });
 
   it('refuses with a code once closed', async () => {
