@@ -4,7 +4,7 @@
  * a successful check is remembered as the SHA-256 of the secret, keyed by user and by the
  * exact registry entry, so a reconnect storm of 10k devices costs one hash each, and
  * changing or removing an entry invalidates what was remembered for it.
- * Concurrent scrypt runs are bounded (a few, like libuv's thread pool) and the CONNECTs
+ * Concurrent scrypt runs are bounded (a few, one per verification thread) and the CONNECTs
  * waiting for one are queued up to a bound: a fleet reconnecting after a restart is served
  * in order, while a flood beyond the queue gets "server unavailable" instead of unbounded
  * work and memory. Failed attempts feed the login throttle (login-throttle.ts), checked
@@ -34,7 +34,7 @@ export type AuthResult = Identity | AuthRefusalReason;
 
 export interface AuthenticatorOptions {
   readonly allowAnonymous: boolean;
-  /** scrypt runs at once (each takes a libuv thread-pool thread). */
+  /** scrypt runs at once (each takes a verification thread, or a libuv one with the default verify). */
   readonly maxConcurrentVerifications: number;
   /** CONNECTs waiting for a scrypt slot; beyond this they are refused as overloaded. */
   readonly maxQueuedVerifications?: number;
