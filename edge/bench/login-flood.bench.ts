@@ -21,7 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '@edgeflow/shared';
 import mqttPacket from 'mqtt-packet';
@@ -145,9 +145,13 @@ async function main(): Promise<void> {
   const gateway = await startGateway(config, { outbox, clock: systemClock, logger, registry });
 
   let seq = 0;
+  /** Event-loop delay p99 (ms) of the last probe: tells CPU starvation from fsync starvation. */
+  let loopP99Ms = Number.NaN;
   const probe = async (durationMs: number): Promise<number[]> => {
     const samples: number[] = [];
     const pending: Promise<void>[] = [];
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
     const t0 = performance.now();
     while (performance.now() - t0 < durationMs) {
       const start = performance.now();
@@ -165,11 +169,18 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
     }
     await Promise.all(pending);
+    loop.disable();
+    loopP99Ms = loop.percentile(99) / 1e6;
     return samples;
   };
 
-  const line = (name: string, s: ReturnType<typeof summarize>, idle?: ReturnType<typeof summarize>) =>
-    `  ${name.padEnd(6)} commit latency p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  max ${s.max.toFixed(2)} ms  (n=${s.n})` +
+  type Phase = ReturnType<typeof summarize> & { loopP99Ms: number };
+  const measure = async (durationMs: number): Promise<Phase> => ({
+    ...summarize(await probe(durationMs)),
+    loopP99Ms,
+  });
+  const line = (name: string, s: Phase, idle?: Phase) =>
+    `  ${name.padEnd(6)} commit latency p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  max ${s.max.toFixed(2)} ms  (n=${s.n}; event-loop delay p99 ${s.loopP99Ms.toFixed(1)} ms)` +
     (idle
       ? `   ratio to idle: p50 ${(s.p50 / idle.p50).toFixed(2)}x  p99 ${(s.p99 / idle.p99).toFixed(2)}x`
       : '');
@@ -179,7 +190,7 @@ async function main(): Promise<void> {
       `login-flood bench: scrypt N=${params.N} r=${params.r}, ${config.mqtt.maxConcurrentAuth} verifications at once, flood ${FLOOD_RATE}/s, ${PHASE_MS} ms per phase, probe every ${PROBE_EVERY_MS} ms\n`,
     );
     await probe(500); // warm-up
-    const idle = summarize(await probe(PHASE_MS));
+    const idle = await measure(PHASE_MS);
 
     const child = fork(fileURLToPath(import.meta.url), [
       '--flood',
@@ -190,7 +201,7 @@ async function main(): Promise<void> {
     const floodReport = new Promise<FloodReport>((resolve) =>
       child.once('message', (m) => resolve(m as FloodReport)),
     );
-    const flood = summarize(await probe(PHASE_MS));
+    const flood = await measure(PHASE_MS);
     const report = await floodReport;
     child.kill();
     const refusals = await registry.getSingleMetric('edgeflow_gateway_auth_refusals_total')?.get();
@@ -208,7 +219,7 @@ async function main(): Promise<void> {
       }
     };
     const lanes = Array.from({ length: config.mqtt.maxConcurrentAuth }, libuvLane);
-    const libuv = summarize(await probe(PHASE_MS));
+    const libuv = await measure(PHASE_MS);
     stopLibuv = true;
     await Promise.all(lanes);
 
