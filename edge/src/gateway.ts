@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { createBrokerHooks, identityOf } from './broker/hooks.ts';
 import { type RunningBroker, startBroker } from './broker/server.ts';
 import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
+import { sharedMode } from './fs/private.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { UnsequencedReading } from './ingest/types.ts';
 import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts';
@@ -84,6 +85,13 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
   let accounts: ReadonlyMap<string, Account> = await loadAccounts(config.registryFile, config.operators);
   authenticator.setAccounts(accounts);
   logger.info({ registryFile: config.registryFile, accounts: accounts.size }, 'device registry loaded');
+  const registryMode = await sharedMode(config.registryFile);
+  if (registryMode !== undefined) {
+    logger.warn(
+      { registryFile: config.registryFile, mode: registryMode },
+      'device registry is readable by group or others (it holds every secret hash): chmod 600 it; the devices CLI writes it 0600',
+    );
+  }
 
   let broker: RunningBroker | undefined;
   const metrics = createBrokerMetrics(registry, () => broker?.aedes.connectedClients ?? 0);

@@ -79,3 +79,12 @@ export async function ensurePrivateDir(
     onWidened({ dir, mode: octal, fixed: false });
   }
 }
+
+/** The mode (octal) of `path` when group or others have any access to it; undefined if private or missing. */
+export async function sharedMode(path: string): Promise<string | undefined> {
+  const mode = await stat(path).then(
+    (s) => s.mode,
+    () => 0,
+  );
+  return (mode & 0o077) === 0 ? undefined : (mode & 0o777).toString(8).padStart(3, '0');
+}

@@ -17,9 +17,10 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EdgeErrorCodes } from '../../src/errors.ts';
-import { ensurePrivateDir, writePrivateFile } from '../../src/fs/private.ts';
+import { ensurePrivateDir, sharedMode, writePrivateFile } from '../../src/fs/private.ts';
 import { openOutbox } from '../../src/outbox/index.ts';
 import { emptyRegistry, readRegistry, writeRegistry } from '../../src/registry/store.ts';
+import { startTestGateway, writeTestRegistry } from '../helpers/gateway.ts';
 import { outboxConfig } from '../outbox/support.ts';
 
 let dir: string;
@@ -79,6 +80,36 @@ describe('writePrivateFile', () => {
     await writeRegistry(path, emptyRegistry());
     expect(await modeOf(join(d, 'data'))).toBe(0o700);
     expect(await modeOf(path)).toBe(0o600);
+  });
+});
+
+describe('sharedMode', () => {
+  it('names the mode of a file others can read, nothing for 0600 or a missing file', async () => {
+    const d = await freshDir();
+    const path = join(d, 'devices.json');
+    expect(await sharedMode(path)).toBeUndefined();
+    await writeRegistry(path, emptyRegistry());
+    expect(await sharedMode(path)).toBeUndefined();
+    await chmod(path, 0o644);
+    expect(await sharedMode(path)).toBe('644');
+  });
+});
+
+describe('the gateway at start-up', () => {
+  it('warns about a registry file readable by others', async () => {
+    const d = await freshDir();
+    const registryFile = join(d, 'devices.json');
+    await writeTestRegistry(registryFile, { 'dev-a': 'device' });
+    await chmod(registryFile, 0o644);
+    const lines: string[] = [];
+    const gw = await startTestGateway({
+      config: { registryFile },
+      logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }),
+    });
+    await gw.close();
+    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.registryFile === registryFile);
+    expect(warning).toMatchObject({ mode: '644' });
+    expect(warning.msg).toContain('chmod 600');
   });
 });
 
