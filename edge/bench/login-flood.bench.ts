@@ -79,7 +79,8 @@ async function runFlooder(port: number, rate: number, durationMs: number): Promi
           clientId: `flood-${report.sent}`,
           keepalive: 0,
           username: 'victim',
-          password: Buffer.from('not-the-secret'),
+          // A new guess each time: a repeated wrong secret is refused from memory, no scrypt.
+          password: Buffer.from(`guess-${report.sent}`),
         }),
       ),
     );

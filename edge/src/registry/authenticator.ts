@@ -50,6 +50,12 @@ export class Authenticator {
   readonly #options: AuthenticatorOptions;
   #accounts: ReadonlyMap<string, Account> = new Map();
   readonly #verified = new Map<string, { account: Account; digest: Buffer }>();
+  /**
+   * The last wrong secret per user (one digest each, so bounded by the accounts): a device
+   * misconfigured with a wrong secret, retrying, costs one scrypt and one throttle strike, not
+   * one per retry, and so cannot get its (maybe shared, NAT) address throttled on its own.
+   */
+  readonly #refused = new Map<string, { account: Account; digest: Buffer }>();
   #inFlight = 0;
   readonly #waiting: Array<() => void> = [];
   /** The entry each handed-out identity was verified against. */
@@ -65,8 +71,10 @@ export class Authenticator {
   /** Replaces the account table (start-up and registry reloads). */
   setAccounts(accounts: ReadonlyMap<string, Account>): void {
     this.#accounts = accounts;
-    for (const [user, cached] of this.#verified) {
-      if (accounts.get(user) !== cached.account) this.#verified.delete(user);
+    for (const cache of [this.#verified, this.#refused]) {
+      for (const [user, cached] of cache) {
+        if (accounts.get(user) !== cached.account) cache.delete(user);
+      }
     }
   }
 
@@ -100,6 +108,16 @@ export class Authenticator {
     const cached = this.#verified.get(username);
     if (account && digest && cached && cached.account === account && timingSafeEqual(cached.digest, digest)) {
       return this.#issue(account, username);
+    }
+    const refused = this.#refused.get(username);
+    if (
+      account &&
+      digest &&
+      refused &&
+      refused.account === account &&
+      timingSafeEqual(refused.digest, digest)
+    ) {
+      return 'bad_password';
     }
     const throttle = this.#options.throttle;
     const address = addressKey(remoteAddress);
@@ -154,11 +172,13 @@ export class Authenticator {
       const ok = await (this.#options.verify ?? verifySecret)(password, account.credential);
       if (!ok) {
         throttle?.failed(address, username);
+        if (this.#accounts.get(username) === account) this.#refused.set(username, { account, digest });
         return 'bad_password';
       }
       // The table may have been reloaded while scrypt ran: only trust what is still current.
       if (this.#accounts.get(username) !== account) return 'unknown_user';
       this.#verified.set(username, { account, digest });
+      this.#refused.delete(username);
       throttle?.succeeded(username);
       return this.#issue(account, username);
     } finally {

@@ -61,7 +61,8 @@ async function flood(port: number, count: number, parallel: number, username: st
   const lane = async (): Promise<void> => {
     while (started < count) {
       started++;
-      codes.push(await rawConnect(port, FLOOD_ADDRESS, username, 'guessed-wrong'));
+      // A new guess each time: a repeated wrong secret is refused from memory at no cost.
+      codes.push(await rawConnect(port, FLOOD_ADDRESS, username, `guess-${started}`));
     }
   };
   await Promise.all(Array.from({ length: parallel }, lane));

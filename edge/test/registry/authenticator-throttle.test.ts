@@ -33,29 +33,31 @@ async function setup() {
   return { auth, clock, accounts, scrypts: () => scrypts };
 }
 
-const bad = Buffer.from('guess');
+let guesses = 0;
+/** A new wrong password each time (a repeated one is refused from memory, see below). */
+const bad = (): Buffer => Buffer.from(`guess-${guesses++}`);
 
 describe('Authenticator with the login throttle', () => {
   it('a throttled or banned attempt costs no scrypt', async () => {
     const { auth, clock, scrypts } = await setup();
     for (let i = 0; i < 3; i++)
-      expect(await auth.authenticate('dev-a', bad, '10.6.6.6')).toBe('bad_password');
+      expect(await auth.authenticate('dev-a', bad(), '10.6.6.6')).toBe('bad_password');
     expect(scrypts()).toBe(3);
-    expect(await auth.authenticate('dev-a', bad, '10.6.6.6')).toBe('throttled');
+    expect(await auth.authenticate('dev-a', bad(), '10.6.6.6')).toBe('throttled');
     expect(await auth.authenticate('dev-a', Buffer.from('dev-a-secret'), '10.6.6.6')).toBe('throttled');
     expect(scrypts()).toBe(3);
     for (const waitMs of [1000, 2000, 4000]) {
       clock.advance(waitMs);
-      expect(await auth.authenticate('dev-b', bad, '10.6.6.6')).toBe('bad_password');
+      expect(await auth.authenticate('dev-b', bad(), '10.6.6.6')).toBe('bad_password');
     }
-    expect(await auth.authenticate('dev-b', bad, '10.6.6.6')).toBe('banned');
+    expect(await auth.authenticate('dev-b', bad(), '10.6.6.6')).toBe('banned');
     expect(scrypts()).toBe(6);
   });
 
   it('a burst from one address starts no more scrypts than its free failures', async () => {
     const { auth, scrypts } = await setup();
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => auth.authenticate('dev-a', bad, '10.6.6.6')),
+      Array.from({ length: 50 }, () => auth.authenticate('dev-a', bad(), '10.6.6.6')),
     );
     expect(scrypts()).toBe(3);
     expect(results.filter((r) => r === 'bad_password')).toHaveLength(3);
@@ -77,8 +79,8 @@ describe('Authenticator with the login throttle', () => {
 
   it('the real device gets in from another address while one address floods its name', async () => {
     const { auth, scrypts } = await setup();
-    await Promise.all(Array.from({ length: 100 }, () => auth.authenticate('dev-a', bad, '10.6.6.6')));
-    expect(await auth.authenticate('dev-a', bad, '10.6.6.6')).toBe('throttled');
+    await Promise.all(Array.from({ length: 100 }, () => auth.authenticate('dev-a', bad(), '10.6.6.6')));
+    expect(await auth.authenticate('dev-a', bad(), '10.6.6.6')).toBe('throttled');
     expect(await auth.authenticate('dev-a', Buffer.from('dev-a-secret'), '10.0.0.7')).toEqual({
       role: 'device',
       id: 'dev-a',
@@ -97,9 +99,9 @@ describe('Authenticator with the login throttle', () => {
       ['10.0.0.4', 2000],
     ] as const) {
       clock.advance(waitMs);
-      expect(await auth.authenticate('dev-a', bad, address)).toBe('bad_password');
+      expect(await auth.authenticate('dev-a', bad(), address)).toBe('bad_password');
     }
-    expect(await auth.authenticate('dev-a', bad, '10.0.0.5')).toBe('banned');
+    expect(await auth.authenticate('dev-a', bad(), '10.0.0.5')).toBe('banned');
     const before = scrypts();
     expect(await auth.authenticate('dev-a', good, '10.0.0.7')).toMatchObject({ id: 'dev-a' });
     expect(await auth.authenticate('dev-a', good, '10.0.0.1')).toMatchObject({ id: 'dev-a' });
@@ -108,11 +110,29 @@ describe('Authenticator with the login throttle', () => {
 
   it('unknown names and empty passwords count against the address, with no scrypt', async () => {
     const { auth, scrypts } = await setup();
-    expect(await auth.authenticate('ghost', bad, '10.6.6.6')).toBe('unknown_user');
-    expect(await auth.authenticate('ghost2', bad, '10.6.6.6')).toBe('unknown_user');
+    expect(await auth.authenticate('ghost', bad(), '10.6.6.6')).toBe('unknown_user');
+    expect(await auth.authenticate('ghost2', bad(), '10.6.6.6')).toBe('unknown_user');
     expect(await auth.authenticate('dev-a', Buffer.alloc(0), '10.6.6.6')).toBe('bad_password');
     expect(await auth.authenticate('dev-b', Buffer.from('dev-b-secret'), '10.6.6.6')).toBe('throttled');
     expect(scrypts()).toBe(0);
+  });
+});
+
+describe('Authenticator: a repeated wrong secret', () => {
+  it('costs one scrypt and one strike, however often it is retried; a rotation forgets it', async () => {
+    const { auth, accounts, scrypts } = await setup();
+    const stale = Buffer.from('the-old-secret');
+    for (let i = 0; i < 30; i++)
+      expect(await auth.authenticate('dev-a', stale, '10.0.0.1')).toBe('bad_password');
+    expect(scrypts()).toBe(1);
+    // The shared address is not throttled by one misconfigured device.
+    expect(await auth.authenticate('dev-b', Buffer.from('dev-b-secret'), '10.0.0.1')).toMatchObject({
+      id: 'dev-b',
+    });
+    const rotated = new Map(accounts);
+    rotated.set('dev-a', { role: 'device', credential: await hashSecret('the-old-secret', TEST_SCRYPT) });
+    auth.setAccounts(rotated);
+    expect(await auth.authenticate('dev-a', stale, '10.0.0.1')).toMatchObject({ id: 'dev-a' });
   });
 });
 
