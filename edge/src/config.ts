@@ -23,6 +23,7 @@ import { parse as parseYaml } from 'yaml';
 import { MQTT_MAX_PACKET_BYTES } from './broker/limits/packet-guard.ts';
 import { type ForwarderConfig, ForwarderConfigSchema, resolveForwarderTopic } from './forwarder/config.ts';
 import { OutboxConfigSchema } from './outbox/config.ts';
+import { LoginThrottleConfigSchema } from './registry/login-throttle.ts';
 import { CredentialSchema } from './registry/store.ts';
 
 export const ENV_PREFIX = 'EDGEFLOW_GATEWAY_';
@@ -59,7 +60,7 @@ export const GatewayConfigSchema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
-        /** Concurrent scrypt verifications (each holds a libuv thread-pool thread). */
+        /** Concurrent scrypt verifications (each on a worker thread of its own, never libuv's pool). */
         maxConcurrentAuth: Type.Integer({ minimum: 1, default: 4 }),
         /** CONNECTs queued for a verification; beyond this they get "server unavailable". */
         maxQueuedAuth: Type.Integer({ minimum: 0, default: 20_000 }),
@@ -91,6 +92,8 @@ export const GatewayConfigSchema = Type.Object(
         maxQueuedBytesPerSession: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
         maxRetainedMessages: Type.Integer({ minimum: 1, default: 100_000 }),
         maxRetainedBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
+        /** Failed-login back-off and bans per source address and per user; see registry/login-throttle.ts. */
+        loginThrottle: LoginThrottleConfigSchema,
       },
       { additionalProperties: false, default: {} },
     ),
@@ -200,6 +203,12 @@ export function gatewayConfigFrom(
       path: '/mqtt/limits/maxPacketBytes',
       message: 'must be at least /ingest/maxPayloadBytes (plus the topic)',
     });
+  }
+  for (const scope of ['perAddress', 'perUser'] as const) {
+    const policy = config.mqtt.loginThrottle[scope];
+    if (policy.maxDelayMs < policy.baseDelayMs) {
+      problems.push({ path: `/mqtt/loginThrottle/${scope}/maxDelayMs`, message: 'must be >= baseDelayMs' });
+    }
   }
   const topic = resolveForwarderTopic(config.gatewayId, config.forwarder.topic);
   if ('problem' in topic) problems.push(topic.problem);

@@ -23,6 +23,10 @@ export const EdgeErrorCodes = {
   UNSUPPORTED_LIBRARY: 'EDGEFLOW_EDGE_UNSUPPORTED_LIBRARY',
   /** The aedes broker instance itself emitted an error (logged and counted, not fatal). */
   BROKER_ERROR: 'EDGEFLOW_EDGE_BROKER_ERROR',
+  /** A password verification could not run (its worker thread failed or the pool is closed). */
+  AUTH_WORKER_FAILED: 'EDGEFLOW_EDGE_AUTH_WORKER_FAILED',
+  /** A file holding secrets could not be written safely (e.g. the path is not a plain file). */
+  FILE_UNSAFE: 'EDGEFLOW_EDGE_FILE_UNSAFE',
 } as const;
 
 export type EdgeErrorCode = (typeof EdgeErrorCodes)[keyof typeof EdgeErrorCodes];

@@ -17,13 +17,17 @@ import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
 import { DeviceBuckets } from './fairness/device-buckets.ts';
 import { TransitionLimiter } from './fairness/transition-limit.ts';
 import { UnsentQuota } from './fairness/unsent-quota.ts';
+import { sharedMode } from './fs/private.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { UnsequencedReading } from './ingest/types.ts';
 import { type HealthReport, type OpsServer, startOpsServer } from './ops/http.ts';
 import { createBrokerMetrics, registerSessionGauges, type SessionMetrics } from './ops/metrics.ts';
 import { TokenBucket } from './ops/rate-limit.ts';
 import { loadAccounts, watchRegistryFile } from './registry/accounts.ts';
+import { createLoginThrottleMetrics } from './registry/auth-metrics.ts';
 import { type Account, Authenticator } from './registry/authenticator.ts';
+import { LoginThrottle } from './registry/login-throttle.ts';
+import { ScryptWorkerPool } from './registry/scrypt-pool.ts';
 import { alertTopic, LocalRules, type RuleEvaluator, ruleResolver } from './rules/local-rules.ts';
 
 /** The outbox's write side (edge/src/outbox/types.ts `Outbox`), as the broker side uses it. */
@@ -76,14 +80,27 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     );
   }
 
+  const scrypt = new ScryptWorkerPool({ size: config.mqtt.maxConcurrentAuth });
+  const { enabled: throttling, ...throttleConfig } = config.mqtt.loginThrottle;
   const authenticator = new Authenticator({
     allowAnonymous: config.allowAnonymous,
     maxConcurrentVerifications: config.mqtt.maxConcurrentAuth,
     maxQueuedVerifications: config.mqtt.maxQueuedAuth,
+    throttle: throttling
+      ? new LoginThrottle(throttleConfig, clock, createLoginThrottleMetrics(registry))
+      : undefined,
+    verify: (secret, stored) => scrypt.verify(secret, stored),
   });
   let accounts: ReadonlyMap<string, Account> = await loadAccounts(config.registryFile, config.operators);
   authenticator.setAccounts(accounts);
   logger.info({ registryFile: config.registryFile, accounts: accounts.size }, 'device registry loaded');
+  const registryMode = await sharedMode(config.registryFile);
+  if (registryMode !== undefined) {
+    logger.warn(
+      { registryFile: config.registryFile, mode: registryMode },
+      'device registry is readable by group or others (it holds every secret hash): chmod 600 it; the devices CLI writes it 0600',
+    );
+  }
 
   let broker: RunningBroker | undefined;
   const metrics = createBrokerMetrics(registry, () => broker?.aedes.connectedClients ?? 0);
@@ -222,7 +239,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       return;
     }
     authenticator.setAccounts(accounts);
-    // Devices removed (or whose role changed) lose their live connection too.
+    // Devices removed, or whose role or secret changed, lose their live connection too.
     let dropped = 0;
     for (const client of Object.values(clientsOf(running))) {
       const identity = identityOf(client);
@@ -257,6 +274,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     clearInterval(sessionSweep);
     stopWatching();
     await running.close();
+    await scrypt.close();
     throw err;
   }
 
@@ -281,6 +299,7 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       await new Promise((resolve) => setImmediate(resolve));
       await running.close();
       await ops.close();
+      await scrypt.close();
     },
   };
 }

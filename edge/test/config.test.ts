@@ -40,6 +40,29 @@ describe('gateway config', () => {
     expect(viaEnv).toHaveLength(1);
   });
 
+  it('loginThrottle: safe defaults, env overrides, and a cap below its base refused', () => {
+    const config = gatewayConfigFrom(minimal, {
+      EDGEFLOW_GATEWAY_MQTT__LOGIN_THROTTLE__PER_ADDRESS__BAN_MS: '60000',
+    });
+    expect(config.mqtt.loginThrottle.enabled).toBe(true);
+    expect(config.mqtt.loginThrottle.perAddress).toEqual({
+      freeFailures: 5,
+      baseDelayMs: 1000,
+      maxDelayMs: 60_000,
+      banAfterFailures: 20,
+      banMs: 60_000,
+    });
+    expect(config.mqtt.loginThrottle.perUser.banAfterFailures).toBe(10);
+    expect(
+      problemsOf(() =>
+        gatewayConfigFrom({
+          ...minimal,
+          mqtt: { loginThrottle: { perUser: { baseDelayMs: 5000, maxDelayMs: 1000 } } },
+        }),
+      ),
+    ).toEqual(['/mqtt/loginThrottle/perUser/maxDelayMs must be >= baseDelayMs']);
+  });
+
   it('lists every problem in one error', () => {
     const paths = problemsOf(() =>
       gatewayConfigFrom({

@@ -114,6 +114,9 @@ const RETURN_CODES: Readonly<Record<AuthRefusalReason, number>> = {
   overloaded: SERVER_UNAVAILABLE,
   client_id_mismatch: IDENTIFIER_REJECTED,
   too_many_sessions: SERVER_UNAVAILABLE,
+  // Held by the login throttle: answered like a wrong password, so it tells a guesser nothing.
+  throttled: BAD_USERNAME_OR_PASSWORD,
+  banned: BAD_USERNAME_OR_PASSWORD,
 };
 
 const PUBLISH_REFUSED = new EdgeError(EdgeErrorCodes.NOT_AUTHORIZED, 'publish not authorized');
@@ -206,7 +209,7 @@ export function createBrokerHooks(deps: BrokerHookDeps): BrokerHooks {
     },
 
     authenticate(client, username, password, callback) {
-      authenticator.authenticate(username, password).then(
+      authenticator.authenticate(username, password, (client.conn as Socket).remoteAddress).then(
         (result) => {
           const refusal = typeof result === 'string' ? result : admit(client as IdentifiedClient, result);
           if (refusal !== undefined) {

@@ -7,10 +7,10 @@
  * The credentials file written by `provision` (read by the simulators):
  *   { "broker"?: string, "devices": [{ "deviceId": string, "password": string }] }
  */
-import { open } from 'node:fs/promises';
 import { isDeviceId, isEdgeflowError } from '@edgeflow/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EdgeError, EdgeErrorCodes } from '../errors.ts';
+import { writePrivateFile } from '../fs/private.ts';
 import type { CredentialsFile } from '../registry/credentials.ts';
 import { DEFAULT_SCRYPT_PARAMS, generateSecret, hashSecret, type ScryptParams } from '../registry/secret.ts';
 import { type RegistryEntry, type Role, readRegistry, writeRegistry } from '../registry/store.ts';
@@ -54,16 +54,6 @@ async function entryFor(secret: string, role: Role, params: ScryptParams): Promi
   return { ...hash, role };
 }
 
-async function writePrivate(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 const program = new Command()
   .name('edgeflow-devices')
   .description('Manage the gateway device registry (salted scrypt hashes; secrets are printed once).');
@@ -101,6 +91,27 @@ program
     delete registry.devices[id];
     await writeRegistry(options.registry, registry);
     process.stdout.write(`removed ${id}\n`);
+  });
+
+program
+  .command('rotate')
+  .description(
+    'give an account a new secret and print it once; a running gateway disconnects the sessions opened with the old one within registryPollMs',
+  )
+  .argument('<id>', 'device (or operator) id', deviceIdArg)
+  .option('--scrypt-n <N>', 'scrypt cost (power of two); default: keep the current one', powerOfTwo)
+  .addOption(registryOption())
+  .action(async (id: string, options: { scryptN?: number; registry: string }) => {
+    const registry = await readRegistry(options.registry);
+    const current = registry.devices[id];
+    if (!current) throw new EdgeError(EdgeErrorCodes.REGISTRY_CONFLICT, `${id} is not registered`);
+    const secret = generateSecret();
+    registry.devices[id] = await entryFor(secret, current.role, {
+      ...current.params,
+      N: options.scryptN ?? current.params.N,
+    });
+    await writeRegistry(options.registry, registry);
+    process.stdout.write(`rotated ${current.role} ${id}\nsecret (shown once): ${secret}\n`);
   });
 
 program
@@ -174,7 +185,7 @@ program
       devices.sort((a, b) => a.deviceId.localeCompare(b.deviceId));
       // Credentials first: if this fails, the registry is unchanged and nothing is orphaned.
       const credentials: CredentialsFile = options.broker ? { broker: options.broker, devices } : { devices };
-      await writePrivate(options.credentialsOut, `${JSON.stringify(credentials, null, 2)}\n`);
+      await writePrivateFile(options.credentialsOut, `${JSON.stringify(credentials, null, 2)}\n`);
       await writeRegistry(options.registry, registry);
       process.stdout.write(
         `provisioned ${devices.length} devices (${ids[0]} .. ${ids[ids.length - 1]}); credentials in ${options.credentialsOut}\n`,

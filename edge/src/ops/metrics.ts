@@ -13,6 +13,9 @@ export const AUTH_REFUSAL_REASONS = [
   'overloaded',
   'client_id_mismatch',
   'too_many_sessions',
+  // Held by the login throttle (registry/login-throttle.ts) before any scrypt ran.
+  'throttled',
+  'banned',
 ] as const;
 export type AuthRefusalReason = (typeof AUTH_REFUSAL_REASONS)[number];
 

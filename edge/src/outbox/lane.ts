@@ -47,7 +47,7 @@ export class Lane {
 
   /** Lists segments, validates the newest, truncates a torn tail. Returns bytes cut off. */
   async recover(minNextId: number): Promise<{ truncatedBytes: number }> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const names = (await readdir(this.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
     for (const name of names) {
       this.segments.push({ firstId: Number(name.slice(0, 16)), path: join(this.dir, name), durableBytes: 0 });

@@ -26,11 +26,11 @@
  * fsynced, and the forwarder only reads fsynced records; so after kill -9 the recovered tail
  * (torn last frame cut by CRC) is the truth and the next seq continues from it.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AlertEvent, Clock, Reading } from '@edgeflow/shared';
 import type pino from 'pino';
 import type prom from 'prom-client';
+import { ensurePrivateDir } from '../fs/private.ts';
 import { type Checkpoint, fsyncDir, readCheckpoint, removeStaleTemp } from './checkpoint.ts';
 import type { OutboxConfig } from './config.ts';
 import { OutboxError, OutboxErrorCodes } from './errors.ts';
@@ -75,7 +75,14 @@ export async function openOutbox(config: OutboxConfig, deps: OutboxDeps): Promis
   }
   let unlock: (() => Promise<void>) | undefined;
   try {
-    await mkdir(config.dir, { recursive: true });
+    await ensurePrivateDir(config.dir, (info) =>
+      deps.logger.warn(
+        info,
+        info.fixed
+          ? 'outbox directory was readable by others; narrowed to 0700'
+          : 'outbox directory is readable by others and could not be narrowed to 0700',
+      ),
+    );
     unlock = await acquireDirLock(config.dir);
     await removeStaleTemp(config.dir);
     const checkpoint = await readCheckpoint(config.dir);

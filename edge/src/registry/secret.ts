@@ -5,8 +5,9 @@
  *
  * Default cost N=2^14, r=8, p=1 (about 16 MiB and ~25-50 ms per hash on the 2-core box): the
  * secrets are 192 random bits, so scrypt is defence in depth for a leaked registry file, not
- * what stops guessing. Verification runs on libuv's thread pool and successful results are
- * cached (see authenticator.ts), so 10k devices reconnecting do not each pay it again.
+ * what stops guessing. The gateway verifies on worker threads of its own (scrypt-pool.ts; the
+ * async functions here use libuv's pool, fine for the CLI) and caches successful results (see
+ * authenticator.ts), so 10k devices reconnecting do not each pay it again.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 

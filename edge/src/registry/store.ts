@@ -1,14 +1,15 @@
 /**
  * The device registry file: who may connect, and as what. JSON, written atomically
  * (temp file, fsync, rename) so a crash mid-write never leaves a half file that locks every
- * device out.
+ * device out; always mode 0600, never through a symlink.
  *
  *   { "version": 1, "devices": { "<id>": { "scryptHash", "salt", "params": {N,r,p,keyLen}, "role" } } }
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { compileChecker, DEVICE_ID_PATTERN, formatProblems } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 import { EdgeError, EdgeErrorCodes } from '../errors.ts';
+import { writePrivateFile } from '../fs/private.ts';
 
 export const RoleSchema = Type.Union([Type.Literal('device'), Type.Literal('operator')]);
 export type Role = Static<typeof RoleSchema>;
@@ -91,14 +92,7 @@ export async function readRegistry(
   return { version: 1, devices };
 }
 
+/** Replaces the file atomically, mode 0600 whatever was there (see fs/private.ts). */
 export async function writeRegistry(path: string, registry: RegistryFile): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(registry, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
+  await writePrivateFile(path, `${JSON.stringify(registry, null, 2)}\n`);
 }

@@ -92,7 +92,7 @@ describe('devices CLI', () => {
 
   it('every command has --help', async () => {
     const results = await Promise.all(
-      [[], ['add'], ['remove'], ['list'], ['provision'], ['hash']].map((command) =>
+      [[], ['add'], ['remove'], ['rotate'], ['list'], ['provision'], ['hash']].map((command) =>
         devices(...command, '--help'),
       ),
     );

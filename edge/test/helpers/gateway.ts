@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '@edgeflow/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { type GatewayConfig, gatewayConfigFrom } from '../../src/config.ts';
 import { type RunningGateway, startGateway } from '../../src/gateway.ts';
@@ -53,6 +53,7 @@ export async function startTestGateway(
     config?: Record<string, unknown>;
     outbox?: FakeOutbox;
     clock?: Clock;
+    logger?: Logger;
   } = {},
 ): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'edgeflow-gw-'));
@@ -76,7 +77,7 @@ export async function startTestGateway(
   const gateway = await startGateway(config, {
     outbox,
     clock: options.clock ?? systemClock,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     registry,
   });
   // TLS only (`mqtt.plaintext: false`): the TLS listener; connect() then needs `ca`.
