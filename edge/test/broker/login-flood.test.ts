@@ -37,7 +37,8 @@ function rawConnect(port: number, localAddress: string, username: string, passwo
           protocolId: 'MQTT',
           protocolVersion: 4,
           clean: true,
-          clientId: `flood-${Math.random().toString(36).slice(2, 10)}`,
+          // The client id is bound to the account (exact policy), so each CONNECT uses its user's.
+          clientId: username,
           keepalive: 0,
           username,
           password: Buffer.from(password),
@@ -147,6 +148,7 @@ describe('secret rotation over real TCP', () => {
     const old = await mqtt
       .connectAsync(gw.url, {
         username: 'dev-a',
+        clientId: 'dev-a',
         password: gw.secrets['dev-a'],
         reconnectPeriod: 0,
         connectTimeout: 5000,
@@ -159,7 +161,7 @@ describe('secret rotation over real TCP', () => {
         (err: Error & { code?: number }) => `refused:${err.code}`,
       );
     expect(old).toBe('refused:4');
-    const rotated = await gw.connect('dev-a', { password: secret, clientId: 'dev-a-rotated' });
+    const rotated = await gw.connect('dev-a', { password: secret, clientId: 'dev-a' });
     expect(rotated.connected).toBe(true);
   }, 30_000);
 });
