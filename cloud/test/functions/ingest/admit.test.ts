@@ -11,11 +11,14 @@ import { MemoryProfileStore } from './fakes.ts';
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
 function prepared(readings: Reading[]): PreparedBatch {
+  const seqs = readings.map((r) => r.seq);
+  const firstSeq = seqs.length ? Math.min(...seqs) : 0;
+  const lastSeq = seqs.length ? Math.max(...seqs) : 0;
   return {
     batch: { gatewayId: 'gw-a', createdAtMs: T0, readings, alerts: [] },
-    batchId: 'gw-a:0-0',
-    firstSeq: 0,
-    lastSeq: 0,
+    batchId: `gw-a:${firstSeq}-${lastSeq}`,
+    firstSeq,
+    lastSeq,
     readings,
     alerts: [],
     rejectedReadings: 0,
@@ -80,8 +83,10 @@ describe('admitBatch', () => {
         fc.option(fc.nat({ max: 1000 })),
         (rs, highestSeq) => {
           const ctx = { gatewayId: 'gw-a', owners, highestSeq: highestSeq ?? undefined, maxSeqJump: 500 };
-          const out = admitBatch(prepared(rs), ctx);
-          const ceiling = highestSeq === null ? Number.POSITIVE_INFINITY : highestSeq + 500;
+          const batch = prepared(rs);
+          const out = admitBatch(batch, ctx);
+          const base = highestSeq === null ? batch.firstSeq : Math.min(highestSeq, batch.firstSeq);
+          const ceiling = base + 500;
           expect(out.readings).toEqual(rs.filter((r) => r.deviceId === 'mine' && r.seq <= ceiling));
           expect(out.foreignDeviceReadings).toBe(rs.filter((r) => r.deviceId !== 'mine').length);
           expect(out.readings.length + out.foreignDeviceReadings + out.seqJumpReadings).toBe(rs.length);
