@@ -1,4 +1,4 @@
-import { ManualClock, type Reading, telemetryTopicName } from '@edgeflow/shared';
+import { type AlertEvent, ManualClock, type Reading, telemetryTopicName } from '@edgeflow/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CloudErrorCodes } from '../../../src/adapters/errors.ts';
@@ -94,6 +94,45 @@ describe('admitBatch', () => {
         },
       ),
     );
+  });
+});
+
+describe('admitBatch alerts', () => {
+  it('drops an alert naming another gateway or of a device that is not the gateway’s', () => {
+    const alert = (deviceId: string, gatewayId?: string): AlertEvent => ({
+      alertId: `${deviceId}.temperature.temperature-high.1`,
+      kind: 'raised',
+      deviceId,
+      metric: 'temperature',
+      ruleId: 'temperature-high',
+      ruleKind: 'threshold',
+      severity: 'warning',
+      value: 35,
+      tsMs: T0,
+      seq: 1,
+      source: 'edge',
+      ...(gatewayId === undefined ? {} : { gatewayId }),
+      message: 'hot',
+    });
+    const own = alert('mine');
+    const named = alert('mine', 'gw-a');
+    const batch = {
+      ...prepared([]),
+      alerts: [own, named, alert('mine', 'gw-b'), alert('theirs'), alert('unbound')],
+    };
+    const owners = new Map<string, string | undefined>([
+      ['mine', 'gw-a'],
+      ['theirs', 'gw-b'],
+      ['unbound', undefined],
+    ]);
+    const out = admitBatch(batch, { gatewayId: 'gw-a', owners, highestSeq: undefined, maxSeqJump: 10 });
+    expect(out.alerts).toEqual([own, named]);
+    expect(out.foreignAlerts).toBe(3);
+    expect(out.samples.map((s) => s.split(':')[0])).toEqual([
+      CloudErrorCodes.ALERT_GATEWAY_MISMATCH,
+      CloudErrorCodes.DEVICE_NOT_OF_GATEWAY,
+      CloudErrorCodes.DEVICE_NOT_OF_GATEWAY,
+    ]);
   });
 });
 
