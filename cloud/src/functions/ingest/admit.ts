@@ -4,7 +4,7 @@
  * everything in the payload is its claim, checked here against what the cloud knows:
  *  - the batch's `gatewayId` must be the transport's, else the whole batch is dead-lettered
  *    (nothing in it can be attributed: readings, alerts and sequence numbers all claim to
- *    be another gateway's) — `transportCheck`;
+ *    be another gateway's) — `transportGateway`, `payloadMismatch`;
  *  - each reading and alert must be of a device that belongs to the gateway (its profile's
  *    `gatewayId`; for an unregistered device, the first gateway that reported it);
  *  - an alert naming another gateway than the batch is dropped. Dropped, not dead-lettered:
