@@ -44,6 +44,7 @@ function readings(deviceId: string, startSeq: number, count: number, value = 20)
 
 const enrich = () => ({ site: 's', name: 'n', unit: 'degC', registered: true });
 
+// Explicit timeouts: the first calls on a fresh emulator take seconds on a loaded box.
 describe('FirestoreReadingStore', () => {
   it('merges bucket columns idempotently and counts one write per document', async () => {
     const counter = newWriteCounter();
@@ -58,7 +59,7 @@ describe('FirestoreReadingStore', () => {
     expect(counter.writes).toBe(3);
     const series = await readSeries(db, 'b1', 'temperature');
     expect(series.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-  });
+  }, 30_000);
 
   it('applies concurrent batches to one shard without losing either (transaction retry)', async () => {
     const counter = newWriteCounter();
@@ -83,7 +84,7 @@ describe('FirestoreReadingStore', () => {
     // A redelivery changes nothing and writes nothing.
     await store.updateShard('gw-2', 0, (cur) => applyToShard(cur, input('s1', 1), rules));
     expect(counter.writes).toBe(2);
-  });
+  }, 30_000);
 });
 
 describe('FirestoreAlertStore', () => {
@@ -140,13 +141,51 @@ describe('profiles and dead letters', () => {
     expect(got.get('p1')).toMatchObject({ deviceId: 'p1', site: 'a' });
     expect(got.get('p2')).toBeUndefined();
     expect(got.get('p3')).toBeUndefined();
-    await store.reportUnregistered('p3', 'gw-1', T0);
-    await store.reportUnregistered('p3', 'gw-9', T0 + 1);
+    expect(await store.reportUnregistered('p3', 'gw-1', T0)).toBe('gw-1');
+    // The first reporter keeps the device: a second gateway learns whose it is.
+    expect(await store.reportUnregistered('p3', 'gw-9', T0 + 1)).toBe('gw-1');
     expect((await db.collection('unregisteredDevices').doc('p3').get()).data()).toMatchObject({
       gatewayId: 'gw-1',
     });
     expect(counter.writes).toBe(1);
-  });
+    await store.flagUnregistered('p3', 'gw-9', T0 + 2);
+    await store.flagUnregistered('p3', 'gw-9', T0 + 3);
+    await store.flagUnregistered('p3', 'gw-8', T0 + 4);
+    expect((await db.collection('unregisteredDevices').doc('p3').get()).data()).toMatchObject({
+      gatewayId: 'gw-1',
+      claimedBy: ['gw-9', 'gw-8'],
+    });
+  }, 30_000);
+
+  it('finds the highest sequence a gateway has applied across its shards', async () => {
+    const store = new FirestoreReadingStore(db, { deadlineMs: 10_000, counter: newWriteCounter() });
+    expect(await store.highestSeq('gw-hs', 4)).toBeUndefined();
+    const rules = sharedRuleStepper();
+    const input = (deviceId: string, shard: number, start: number) => ({
+      gatewayId: 'gw-hs',
+      shard,
+      firstSeq: start,
+      lastSeq: start + 9,
+      series: [
+        { deviceId, metric: 'temperature', profile: undefined, readings: readings(deviceId, start, 10) },
+      ],
+    });
+    await store.updateShard('gw-hs', 1, (cur) => applyToShard(cur, input('h1', 1, 100), rules));
+    await store.updateShard('gw-hs', 3, (cur) => applyToShard(cur, input('h2', 3, 40), rules));
+    expect(await store.highestSeq('gw-hs', 4)).toBe(109);
+    // A document from before maxSeq existed: its series still count.
+    await db
+      .collection('latest')
+      .doc('gw-hs_0')
+      .set({
+        gatewayId: 'gw-hs',
+        shard: 0,
+        series: { old: { temperature: { v: 1, tsMs: T0, seq: 500, rules: {} } } },
+        recent: [],
+      });
+    expect(await store.highestSeq('gw-hs', 4)).toBe(500);
+    expect(await store.highestSeq('gw-other', 4)).toBeUndefined();
+  }, 30_000);
 
   it('records a dead letter once per message', async () => {
     const store = new FirestoreDeadLetterStore(db, {

@@ -4,15 +4,15 @@
  * everything in the payload is its claim, checked here against what the cloud knows:
  *  - the batch's `gatewayId` must be the transport's, else the whole batch is dead-lettered
  *    (nothing in it can be attributed: readings, alerts and sequence numbers all claim to
- *    be another gateway's) — `transportCheck`;
+ *    be another gateway's) — `transportGateway`, `payloadMismatch`;
  *  - each reading and alert must be of a device that belongs to the gateway (its profile's
  *    `gatewayId`; for an unregistered device, the first gateway that reported it);
  *  - an alert naming another gateway than the batch is dropped. Dropped, not dead-lettered:
  *    the batch itself is the transport's gateway's own, so its valid readings are kept, the
  *    same way one invalid reading does not cost the others;
- *  - a reading whose sequence is more than `maxSeqJump` past the gateway's last seen one is
- *    dropped: once applied it would freeze the series, since the cloud ignores a reading at
- *    or below a series' last sequence.
+ *  - a reading whose sequence is more than `maxSeqJump` past the gateway's last seen one (or
+ *    the batch's first, when lower) is dropped: once applied it would freeze the series, since
+ *    the cloud ignores a reading at or below a series' last sequence.
  * Dropped items are counted by reason and sampled for one log line per batch.
  */
 import { type AlertEvent, gatewayOfTelemetryTopic, type Reading } from '@edgeflow/shared';
@@ -52,7 +52,7 @@ export interface AdmitContext {
   readonly gatewayId: string;
   /** The gateway each device of the batch belongs to (see ProfileCache.lookup). */
   readonly owners: ReadonlyMap<string, string | undefined>;
-  /** Highest sequence applied for this gateway so far; undefined: none yet, nothing to jump from. */
+  /** Highest sequence applied for this gateway so far; undefined when none yet. */
   readonly highestSeq: number | undefined;
   readonly maxSeqJump: number;
 }
@@ -74,7 +74,11 @@ export function admitBatch(prepared: PreparedBatch, ctx: AdmitContext): Admitted
   const sample = (s: string) => {
     if (samples.length < MAX_SAMPLES) samples.push(s);
   };
-  const ceiling = ctx.highestSeq === undefined ? Number.POSITIVE_INFINITY : ctx.highestSeq + ctx.maxSeqJump;
+  // From the batch's own first sequence when that is lower: a redelivery then drops what its
+  // first delivery dropped, although the first one raised the gateway's highest sequence; a
+  // gateway without history gets its bound from its first batch.
+  const base = ctx.highestSeq === undefined ? prepared.firstSeq : Math.min(ctx.highestSeq, prepared.firstSeq);
+  const ceiling = base + ctx.maxSeqJump;
   const readings: Reading[] = [];
   let foreignDeviceReadings = 0;
   let seqJumpReadings = 0;

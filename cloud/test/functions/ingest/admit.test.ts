@@ -1,4 +1,4 @@
-import { ManualClock, type Reading, telemetryTopicName } from '@edgeflow/shared';
+import { type AlertEvent, ManualClock, type Reading, telemetryTopicName } from '@edgeflow/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CloudErrorCodes } from '../../../src/adapters/errors.ts';
@@ -11,11 +11,14 @@ import { MemoryProfileStore } from './fakes.ts';
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
 function prepared(readings: Reading[]): PreparedBatch {
+  const seqs = readings.map((r) => r.seq);
+  const firstSeq = seqs.length ? Math.min(...seqs) : 0;
+  const lastSeq = seqs.length ? Math.max(...seqs) : 0;
   return {
     batch: { gatewayId: 'gw-a', createdAtMs: T0, readings, alerts: [] },
-    batchId: 'gw-a:0-0',
-    firstSeq: 0,
-    lastSeq: 0,
+    batchId: `gw-a:${firstSeq}-${lastSeq}`,
+    firstSeq,
+    lastSeq,
     readings,
     alerts: [],
     rejectedReadings: 0,
@@ -80,8 +83,10 @@ describe('admitBatch', () => {
         fc.option(fc.nat({ max: 1000 })),
         (rs, highestSeq) => {
           const ctx = { gatewayId: 'gw-a', owners, highestSeq: highestSeq ?? undefined, maxSeqJump: 500 };
-          const out = admitBatch(prepared(rs), ctx);
-          const ceiling = highestSeq === null ? Number.POSITIVE_INFINITY : highestSeq + 500;
+          const batch = prepared(rs);
+          const out = admitBatch(batch, ctx);
+          const base = highestSeq === null ? batch.firstSeq : Math.min(highestSeq, batch.firstSeq);
+          const ceiling = base + 500;
           expect(out.readings).toEqual(rs.filter((r) => r.deviceId === 'mine' && r.seq <= ceiling));
           expect(out.foreignDeviceReadings).toBe(rs.filter((r) => r.deviceId !== 'mine').length);
           expect(out.readings.length + out.foreignDeviceReadings + out.seqJumpReadings).toBe(rs.length);
@@ -89,6 +94,45 @@ describe('admitBatch', () => {
         },
       ),
     );
+  });
+});
+
+describe('admitBatch alerts', () => {
+  it('drops an alert naming another gateway or of a device that is not the gateway’s', () => {
+    const alert = (deviceId: string, gatewayId?: string): AlertEvent => ({
+      alertId: `${deviceId}.temperature.temperature-high.1`,
+      kind: 'raised',
+      deviceId,
+      metric: 'temperature',
+      ruleId: 'temperature-high',
+      ruleKind: 'threshold',
+      severity: 'warning',
+      value: 35,
+      tsMs: T0,
+      seq: 1,
+      source: 'edge',
+      ...(gatewayId === undefined ? {} : { gatewayId }),
+      message: 'hot',
+    });
+    const own = alert('mine');
+    const named = alert('mine', 'gw-a');
+    const batch = {
+      ...prepared([]),
+      alerts: [own, named, alert('mine', 'gw-b'), alert('theirs'), alert('unbound')],
+    };
+    const owners = new Map<string, string | undefined>([
+      ['mine', 'gw-a'],
+      ['theirs', 'gw-b'],
+      ['unbound', undefined],
+    ]);
+    const out = admitBatch(batch, { gatewayId: 'gw-a', owners, highestSeq: undefined, maxSeqJump: 10 });
+    expect(out.alerts).toEqual([own, named]);
+    expect(out.foreignAlerts).toBe(3);
+    expect(out.samples.map((s) => s.split(':')[0])).toEqual([
+      CloudErrorCodes.ALERT_GATEWAY_MISMATCH,
+      CloudErrorCodes.DEVICE_NOT_OF_GATEWAY,
+      CloudErrorCodes.DEVICE_NOT_OF_GATEWAY,
+    ]);
   });
 });
 

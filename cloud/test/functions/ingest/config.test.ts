@@ -23,6 +23,12 @@ describe('ingest config from the environment', () => {
     expect(ingestConfigFromEnv({}).defaultRules).toBeUndefined();
   });
 
+  it('bounds sequence jumps at 10^8 by default, overridable', () => {
+    expect(ingestConfigFromEnv({}).maxSeqJump).toBe(100_000_000);
+    expect(ingestConfigFromEnv({ EDGEFLOW_INGEST_MAX_SEQ_JUMP: '1000' }).maxSeqJump).toBe(1000);
+    expect(() => ingestConfigFromEnv({ EDGEFLOW_INGEST_MAX_SEQ_JUMP: '0' })).toThrow(/maxSeqJump/);
+  });
+
   it('refuses malformed settings with one error naming each', () => {
     expect(() =>
       ingestConfigFromEnv({
