@@ -113,6 +113,40 @@ export interface RunSummary {
 }
 
 const POLL_MS = 1000;
+/** After the readings landed: at least this long for the alert tail, at most the timeout. */
+const ALERT_TAIL_MIN_MS = 1000;
+const ALERT_TAIL_TIMEOUT_MS = 30_000;
+
+/** `<alertId>:raised|cleared` of every transition recorded at or before `endMs`. */
+function transitionsWithin(records: Iterable<CloudAlertRecord>, endMs: number): Set<string> {
+  const transitions = new Set<string>();
+  for (const r of records) {
+    if (r.raisedAtMs !== null && r.raisedAtMs <= endMs) transitions.add(`${r.alertId}:raised`);
+    if (r.clearedAtMs !== null && r.clearedAtMs <= endMs) transitions.add(`${r.alertId}:cleared`);
+  }
+  return transitions;
+}
+
+/** Webhook deliveries of transitions at or before `endMs`, counted per transition. */
+function deliveredTransitions(deliveries: Iterable<{ body: unknown }>, endMs: number): Map<string, number> {
+  const delivered = new Map<string, number>();
+  for (const d of deliveries) {
+    const body = d.body as { type?: string; alert?: AlertEvent };
+    if (body.type !== 'edgeflow.alert' || !body.alert || body.alert.tsMs > endMs) continue;
+    const key = `${body.alert.alertId}:${body.alert.kind}`;
+    delivered.set(key, (delivered.get(key) ?? 0) + 1);
+  }
+  return delivered;
+}
+
+function undeliveredTransitions(
+  records: Iterable<CloudAlertRecord>,
+  deliveries: Iterable<{ body: unknown }>,
+  endMs: number,
+): string[] {
+  const delivered = deliveredTransitions(deliveries, endMs);
+  return [...transitionsWithin(records, endMs)].filter((t) => !delivered.has(t));
+}
 
 interface Slice {
   readonly run: ScenarioRun;
@@ -215,8 +249,18 @@ export async function runScenarios(options: RunOptions, events: RunEvents = {}):
       await new Promise((r) => setTimeout(r, POLL_MS));
       await poll();
     }
-    // Alerts ride their own batches and the notifier retries: give the tail a moment.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Alerts ride their own batches and the notifier retries: wait (bounded) until every
+    // transition recorded inside the runs has reached the webhook sink, instead of guessing a
+    // time (a loaded machine delivers the last stale alerts seconds after the readings land).
+    const endMs = Math.max(...fleets.map((f) => f.startMs + f.plannedDurationMs));
+    const tailDeadline = performance.now() + ALERT_TAIL_TIMEOUT_MS;
+    await new Promise((r) => setTimeout(r, ALERT_TAIL_MIN_MS));
+    while (
+      performance.now() < tailDeadline &&
+      undeliveredTransitions(records.values(), pipeline.sink.deliveries, endMs).length > 0
+    ) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
     const final = await persistedReadings(pipeline.db);
     counters = await scrapeGateway(pipeline.gateway.httpUrl).catch(() => counters);
     const outcomes = slices.map((slice, k) =>
@@ -310,22 +354,13 @@ function summarize(
   );
   // Transitions with event times inside the runs; what happens after (silence) is not theirs.
   const endMs = Math.max(...fleets.map((f) => f.startMs + f.plannedDurationMs));
-  const transitions = new Set<string>();
+  const transitions = transitionsWithin(records, endMs);
   const seenFirstAt: Record<string, number> = {};
   for (const r of records) {
-    if (r.raisedAtMs !== null && r.raisedAtMs <= endMs) {
-      transitions.add(`${r.alertId}:raised`);
+    if (r.raisedAtMs !== null && r.raisedAtMs <= endMs)
       seenFirstAt[r.source] = (seenFirstAt[r.source] ?? 0) + 1;
-    }
-    if (r.clearedAtMs !== null && r.clearedAtMs <= endMs) transitions.add(`${r.alertId}:cleared`);
   }
-  const delivered = new Map<string, number>();
-  for (const d of pipeline.sink.deliveries) {
-    const body = d.body as { type?: string; alert?: AlertEvent };
-    if (body.type !== 'edgeflow.alert' || !body.alert || body.alert.tsMs > endMs) continue;
-    const key = `${body.alert.alertId}:${body.alert.kind}`;
-    delivered.set(key, (delivered.get(key) ?? 0) + 1);
-  }
+  const delivered = deliveredTransitions(pipeline.sink.deliveries, endMs);
   const undelivered = [...transitions].filter((t) => !delivered.has(t));
   const unrecordedDeliveries = [...delivered.keys()].filter((t) => !transitions.has(t));
   const lost = Math.max(0, accepted - persisted.unique);
