@@ -41,36 +41,55 @@ export function gatewayOfColumnKey(key: string): string {
   return i < 0 ? key : key.slice(0, i);
 }
 
-/** Keeps readings with startMs <= tsMs < endMs, each (gateway, seq) once. */
+/**
+ * Keeps readings with startMs <= tsMs < endMs, each (gateway, seq) once.
+ *
+ * Fast path: a gateway's columns, visited in order of their first seq, normally carry
+ * ascending seqs that never overlap, so a reading above the gateway's highest accepted seq is
+ * new without a lookup. Only a reading at or below it (a re-formed batch, reordering) needs
+ * the exact check: the gateway's accepted seqs go into a Set then, once, and from then on.
+ */
 export function mergeColumns(columns: readonly ColumnSet[], startMs: number, endMs: number): MergedReadings {
   let capacity = 0;
   for (const c of columns) capacity += c.seq.length;
   const tsMs = new Float64Array(capacity);
   const value = new Float64Array(capacity);
   const seq = new Float64Array(capacity);
-  const seen = new Map<string, Set<number>>();
+  const byGateway = new Map<string, ColumnSet[]>();
+  for (const c of columns) {
+    const list = byGateway.get(c.gatewayId);
+    if (list) list.push(c);
+    else byGateway.set(c.gatewayId, [c]);
+  }
   let count = 0;
   let duplicates = 0;
-  for (const c of columns) {
-    let seqs = seen.get(c.gatewayId);
-    if (seqs === undefined) {
-      seqs = new Set<number>();
-      seen.set(c.gatewayId, seqs);
-    }
-    const n = Math.min(c.seq.length, c.tsMs.length, c.value.length);
-    for (let i = 0; i < n; i++) {
-      const t = c.tsMs[i] as number;
-      if (t < startMs || t >= endMs) continue;
-      const s = c.seq[i] as number;
-      if (seqs.has(s)) {
-        duplicates++;
-        continue;
+  for (const list of byGateway.values()) {
+    list.sort((a, b) => (a.seq[0] ?? 0) - (b.seq[0] ?? 0));
+    const from = count;
+    let high = Number.NEGATIVE_INFINITY;
+    let seen: Set<number> | undefined;
+    for (const c of list) {
+      const n = Math.min(c.seq.length, c.tsMs.length, c.value.length);
+      for (let i = 0; i < n; i++) {
+        const t = c.tsMs[i] as number;
+        if (t < startMs || t >= endMs) continue;
+        const s = c.seq[i] as number;
+        if (s <= high) {
+          if (seen === undefined) {
+            seen = new Set<number>();
+            for (let k = from; k < count; k++) seen.add(seq[k] as number);
+          }
+          if (seen.has(s)) {
+            duplicates++;
+            continue;
+          }
+        } else high = s;
+        seen?.add(s);
+        tsMs[count] = t;
+        value[count] = c.value[i] as number;
+        seq[count] = s;
+        count++;
       }
-      seqs.add(s);
-      tsMs[count] = t;
-      value[count] = c.value[i] as number;
-      seq[count] = s;
-      count++;
     }
   }
   return { count, tsMs, value, seq, duplicates };
@@ -107,34 +126,39 @@ export function downsample(
   const lastTs = agg === 'last' ? new Float64Array(buckets).fill(Number.NEGATIVE_INFINITY) : undefined;
   const lastSeq = agg === 'last' ? new Float64Array(buckets) : undefined;
   const { tsMs, value, seq, count } = merged;
-  for (let i = 0; i < count; i++) {
-    const t = tsMs[i] as number;
-    const b = Math.floor((t - first) / intervalMs);
-    const v = value[i] as number;
-    const k = n[b] as number;
-    n[b] = k + 1;
-    switch (agg) {
-      case 'avg':
-        acc[b] = (acc[b] as number) + v;
-        break;
-      case 'min':
-        if (k === 0 || v < (acc[b] as number)) acc[b] = v;
-        break;
-      case 'max':
-        if (k === 0 || v > (acc[b] as number)) acc[b] = v;
-        break;
-      case 'last': {
-        const lt = (lastTs as Float64Array)[b] as number;
-        const s = seq[i] as number;
-        if (t > lt || (t === lt && s > ((lastSeq as Float64Array)[b] as number))) {
-          (lastTs as Float64Array)[b] = t;
-          (lastSeq as Float64Array)[b] = s;
-          acc[b] = v;
-        }
-        break;
+  // One tight loop per agg: no per-reading branch on the agg.
+  if (agg === 'avg') {
+    for (let i = 0; i < count; i++) {
+      const b = Math.floor(((tsMs[i] as number) - first) / intervalMs);
+      n[b] = (n[b] as number) + 1;
+      acc[b] = (acc[b] as number) + (value[i] as number);
+    }
+  } else if (agg === 'min' || agg === 'max') {
+    const sign = agg === 'min' ? 1 : -1;
+    for (let i = 0; i < count; i++) {
+      const b = Math.floor(((tsMs[i] as number) - first) / intervalMs);
+      const v = value[i] as number;
+      if (n[b] === 0 || sign * v < sign * (acc[b] as number)) acc[b] = v;
+      n[b] = (n[b] as number) + 1;
+    }
+  } else if (agg === 'last') {
+    const lt = lastTs as Float64Array;
+    const ls = lastSeq as Float64Array;
+    for (let i = 0; i < count; i++) {
+      const t = tsMs[i] as number;
+      const b = Math.floor((t - first) / intervalMs);
+      const s = seq[i] as number;
+      n[b] = (n[b] as number) + 1;
+      if (t > (lt[b] as number) || (t === lt[b] && s > (ls[b] as number))) {
+        lt[b] = t;
+        ls[b] = s;
+        acc[b] = value[i] as number;
       }
-      case 'count':
-        break;
+    }
+  } else {
+    for (let i = 0; i < count; i++) {
+      const b = Math.floor(((tsMs[i] as number) - first) / intervalMs);
+      n[b] = (n[b] as number) + 1;
     }
   }
   const t: number[] = new Array(buckets);
