@@ -96,10 +96,7 @@ export const CJS_INTEROP_BANNER = [
 ].join('\n');
 
 /** The built console (console-ui's output), shipped inside the functions' source for the api function. */
-export const DEFAULT_CONSOLE_DIST = resolve(
-  dirname(new URL(import.meta.url).pathname),
-  '../../../console/dist',
-);
+export const DEFAULT_CONSOLE_DIST = fileURLToPath(new URL('../../../console/dist', import.meta.url));
 /** Its place in the bundle; the api function's EDGEFLOW_CONSOLE_DIR points there (components/operator-api.ts). */
 export const CONSOLE_IN_BUNDLE = 'console';
 
