@@ -27,7 +27,7 @@ import { claimTransition } from '../../src/functions/notify/record.ts';
 import { useLocalCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 import { assertMatchesComponent } from './openapi-validator.ts';
-import { call, seedShard } from './support.ts';
+import { call, seedShard, warmUp } from './support.ts';
 
 const consoleDir = mkdtempSync(join(tmpdir(), 'edgeflow-console-'));
 mkdirSync(join(consoleDir, 'assets'));
@@ -40,6 +40,8 @@ const local = useLocalCloud({
   env: { EDGEFLOW_CONSOLE_DIR: consoleDir, EDGEFLOW_API_MAX_STREAMS: '2', EDGEFLOW_API_HEARTBEAT_MS: '200' },
 });
 const api = () => local.cloud.functionUrls.api;
+// The first request loads the function's runtime and opens Firestore: slow on a busy machine.
+beforeAll(() => warmUp(api()), 60_000);
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
 function event(alertId: string, kind: AlertEvent['kind'], tsMs: number, deviceId = 'dev-1'): AlertEvent {
@@ -87,7 +89,7 @@ function alertStore(): FirestoreAlertStore {
   });
 }
 
-describe('alerts', () => {
+describe('alerts', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     await local.cloud.clearFirestore();
     const store = alertStore();
@@ -170,7 +172,7 @@ describe('alerts', () => {
   });
 });
 
-describe('dead letters', () => {
+describe('dead letters', { timeout: 30_000 }, () => {
   it('lists, shows and replays through the dlq code', async () => {
     await local.cloud.clearFirestore();
     const store = new FirestoreDeadLetterStore(local.firestore, {
@@ -216,7 +218,7 @@ describe('dead letters', () => {
   });
 });
 
-describe('GET /v1/stream', () => {
+describe('GET /v1/stream', { timeout: 30_000 }, () => {
   it('sends alert transitions and latest values as they are persisted, and bounds the streams', async () => {
     await local.cloud.clearFirestore();
     await seedShard(local.firestore, 'gw-one', 0, { 'dev-1': { temperature: { v: 20, tsMs: T0, seq: 1 } } });
@@ -274,7 +276,7 @@ describe('GET /v1/stream', () => {
   }, 60_000);
 });
 
-describe('the console at /', () => {
+describe('the console at /', { timeout: 30_000 }, () => {
   it('serves the build with content types, caching and a strict CSP, and nothing outside it', async () => {
     const index = await fetch(`${api()}/`);
     expect(index.status).toBe(200);

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceList, ErrorResponse, GatewayList, Series } from '../../src/api/contract.ts';
 import { ProblemCodes } from '../../src/api/errors.ts';
 import { useLocalCloud } from '../support/local-cloud.ts';
-import { call, expectProblem, seedProfile, seedReadings, seedShard } from './support.ts';
+import { call, expectProblem, seedProfile, seedReadings, seedShard, warmUp } from './support.ts';
 
 const MAX_READS = 40;
 // Profile catalogue TTL 0: describes clear Firestore in between, so no instance cache may outlive a seed.
@@ -19,6 +19,8 @@ const local = useLocalCloud({
   env: { EDGEFLOW_API_MAX_READS: String(MAX_READS), EDGEFLOW_API_PROFILE_TTL_MS: '0' },
 });
 const api = () => local.cloud.functionUrls.api;
+// The first request loads the function's runtime and opens Firestore: slow on a busy machine.
+beforeAll(() => warmUp(api()), 60_000);
 const HOUR = 3_600_000;
 /** A UTC midnight in the past: 24 h from here span 24 hour buckets. */
 const DAY0 = Date.UTC(2026, 10, 1);
@@ -66,7 +68,7 @@ function fold(raw: readonly Reading[], startMs: number, endMs: number, intervalM
   });
 }
 
-describe('GET /v1/devices', () => {
+describe('GET /v1/devices', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     const db = local.firestore;
     await local.cloud.clearFirestore();
@@ -134,7 +136,7 @@ describe('GET /v1/devices', () => {
   });
 });
 
-describe('GET /v1/devices/{id}/series/{metric}', () => {
+describe('GET /v1/devices/{id}/series/{metric}', { timeout: 30_000 }, () => {
   const route = '/v1/devices/{id}/series/{metric}';
   const day = readings('dev-s', 'temperature', DAY0, 86_400, 1000, 1);
 
@@ -275,7 +277,7 @@ describe('GET /v1/devices/{id}/series/{metric}', () => {
   });
 });
 
-describe('GET /v1/gateways', () => {
+describe('GET /v1/gateways', { timeout: 30_000 }, () => {
   it('shows last batch, uplink lag, health and sequence gaps', async () => {
     await local.cloud.clearFirestore();
     const now = Date.now();

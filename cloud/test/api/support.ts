@@ -48,6 +48,12 @@ export async function call<T = unknown>(
   };
 }
 
+/** One request that loads the function's runtime (lazy, on first request) before the timed tests. */
+export async function warmUp(baseUrl: string): Promise<void> {
+  const res = await fetch(`${baseUrl}/v1/gateways`, { signal: AbortSignal.timeout(55_000) });
+  await res.arrayBuffer();
+}
+
 export function expectProblem(body: unknown, code: string, path?: string): void {
   const problems = (body as { error: { problems: { code: string; path: string }[] } }).error.problems;
   expect(problems.some((p) => p.code === code && (path === undefined || p.path === path))).toBe(true);
