@@ -75,7 +75,7 @@ describe('npm run local -- up', () => {
     expect(up.stdout).toMatch(/^export GOOGLE_CLOUD_PROJECT=demo-edgeflow$/m);
     expect(up.stdout).toMatch(/^export EDGEFLOW_TELEMETRY_TOPIC=edgeflow-telemetry$/m);
     const groups = reportedGroups(up.stderr);
-    expect(groups).toHaveLength(5); // two emulators, three functions
+    expect(groups).toHaveLength(6); // two emulators, four functions (ingest, notify, triage, api)
     expect(liveMembers(groups).length).toBeGreaterThanOrEqual(10);
 
     up.child.kill('SIGTERM');
