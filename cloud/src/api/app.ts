@@ -12,6 +12,7 @@ import type { ApiConfig } from './config.ts';
 import type { RequestContext } from './context.ts';
 import type { ErrorResponse } from './contract.ts';
 import { getDeadLetter, listDeadLetters, replayDeadLetter } from './dead-letters.ts';
+import { getDevice } from './device.ts';
 import { listDevices } from './devices.ts';
 import { ApiError, ApiErrorCodes } from './errors.ts';
 import { listGateways } from './gateways.ts';
@@ -53,6 +54,12 @@ const ROUTES: readonly Route[] = [
     pattern: /^\/v1\/devices$/,
     names: [],
     handler: (c, d) => listDevices(c, { reads: d.fleet, profiles: d.profiles }),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1/devices/${SEGMENT}$`),
+    names: ['id'],
+    handler: (c, d) => getDevice(c, { reads: d.fleet, profiles: d.profiles }),
   },
   {
     method: 'GET',

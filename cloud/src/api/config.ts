@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildConfig, TOPOLOGY } from '@edgeflow/shared';
+import { buildConfig, DEFAULT_RULES, type RuleSet, ruleSetChecker, TOPOLOGY } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 
 export const DEFAULT_CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../console/dist');
@@ -48,6 +48,8 @@ export type ApiConfig = Static<typeof ApiConfigSchema> & {
   readonly projectId: string | undefined;
   readonly consoleDir: string;
   readonly topology: typeof TOPOLOGY;
+  /** Fleet rule defaults, as ingest runs them (EDGEFLOW_INGEST_DEFAULT_RULES), else DEFAULT_RULES. */
+  readonly defaultRules: RuleSet;
 };
 
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
@@ -63,5 +65,8 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
     projectId: env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
     consoleDir: env.EDGEFLOW_CONSOLE_DIR ? resolve(env.EDGEFLOW_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     topology: TOPOLOGY,
+    defaultRules: env.EDGEFLOW_INGEST_DEFAULT_RULES
+      ? ruleSetChecker.parse(JSON.parse(env.EDGEFLOW_INGEST_DEFAULT_RULES), 'EDGEFLOW_INGEST_DEFAULT_RULES')
+      : DEFAULT_RULES,
   });
 }

@@ -106,6 +106,37 @@ export const DeviceListSchema = Type.Object(
 );
 export type DeviceList = Static<typeof DeviceListSchema>;
 
+/** A rule that applies to a device's metric, for drawing its threshold on a chart. */
+export const RuleViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    kind: Type.String(),
+    severity: SeveritySchema,
+    /** threshold rules: the line to draw and its side; null for other kinds. */
+    threshold: Nullable(Type.Number()),
+    direction: Nullable(Type.String()),
+    clearBand: Nullable(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+export type RuleView = Static<typeof RuleViewSchema>;
+
+/** GET /v1/devices/{id}: the profile and the effective rules (fleet defaults merged with the profile's). */
+export const DeviceDetailSchema = Type.Object(
+  {
+    deviceId: Type.String(),
+    registered: Type.Boolean(),
+    site: Nullable(Type.String()),
+    name: Nullable(Type.String()),
+    /** metric -> unit (profile, else the metric catalogue). */
+    units: Type.Record(Type.String(), Type.String()),
+    /** metric -> rules that apply to it. */
+    rules: Type.Record(Type.String(), Type.Array(RuleViewSchema)),
+  },
+  { additionalProperties: false },
+);
+export type DeviceDetail = Static<typeof DeviceDetailSchema>;
+
 // ---- series (uPlot-ready columns) ----------------------------------------------------------
 
 export const AggSchema = Type.Union([
@@ -387,6 +418,7 @@ export type StreamLatestEvent = Static<typeof StreamLatestEventSchema>;
 export const CONTRACT_SCHEMAS = {
   ErrorResponse: ErrorResponseSchema,
   DeviceList: DeviceListSchema,
+  DeviceDetail: DeviceDetailSchema,
   Series: SeriesSchema,
   AlertList: AlertListSchema,
   AlertDetail: AlertDetailSchema,

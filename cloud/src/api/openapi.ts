@@ -80,6 +80,14 @@ export function buildOpenApi(): Json {
         },
       },
     },
+    '/v1/devices/{id}': {
+      get: {
+        operationId: 'getDevice',
+        summary: 'A device profile with units and the effective rules per metric (thresholds to draw).',
+        parameters: [id('device id')],
+        responses: { '200': json('the device', 'DeviceDetail'), ...errors(400, 404) },
+      },
+    },
     '/v1/devices/{id}/series/{metric}': {
       get: {
         operationId: 'getSeries',

@@ -7,7 +7,7 @@ import type { Reading } from '@edgeflow/shared';
 import { Timestamp } from '@google-cloud/firestore';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceList, ErrorResponse, GatewayList, Series } from '../../src/api/contract.ts';
+import type { DeviceDetail, DeviceList, ErrorResponse, GatewayList, Series } from '../../src/api/contract.ts';
 import { ProblemCodes } from '../../src/api/errors.ts';
 import { useLocalCloud } from '../support/local-cloud.ts';
 import { call, expectProblem, seedProfile, seedReadings, seedShard, warmUp } from './support.ts';
@@ -119,6 +119,14 @@ describe('GET /v1/devices', { timeout: 30_000 }, () => {
     expect(second.body.nextCursor).toBeNull();
     const site = await call<DeviceList>(api(), '/v1/devices', '/v1/devices?site=plant-a&state=alerting');
     expect(site.body.items.map((d) => d.deviceId)).toEqual(['dev-b']);
+  });
+
+  it('shows one device with its units and the rules that apply per metric', async () => {
+    const { status, body } = await call<DeviceDetail>(api(), '/v1/devices/{id}', '/v1/devices/dev-a');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ registered: true, site: 'plant-a', units: { temperature: 'degF', co2: 'ppm' } });
+    expect(body.rules.temperature?.some((r) => r.kind === 'threshold' && typeof r.threshold === 'number')).toBe(true);
+    expect((await call<ErrorResponse>(api(), '/v1/devices/{id}', '/v1/devices/nobody')).status).toBe(404);
   });
 
   it('answers one 400 naming every bad parameter', async () => {
