@@ -124,8 +124,14 @@ describe('GET /v1/devices', { timeout: 30_000 }, () => {
   it('shows one device with its units and the rules that apply per metric', async () => {
     const { status, body } = await call<DeviceDetail>(api(), '/v1/devices/{id}', '/v1/devices/dev-a');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ registered: true, site: 'plant-a', units: { temperature: 'degF', co2: 'ppm' } });
-    expect(body.rules.temperature?.some((r) => r.kind === 'threshold' && typeof r.threshold === 'number')).toBe(true);
+    expect(body).toMatchObject({
+      registered: true,
+      site: 'plant-a',
+      units: { temperature: 'degF', co2: 'ppm' },
+    });
+    expect(
+      body.rules.temperature?.some((r) => r.kind === 'threshold' && typeof r.threshold === 'number'),
+    ).toBe(true);
     expect((await call<ErrorResponse>(api(), '/v1/devices/{id}', '/v1/devices/nobody')).status).toBe(404);
   });
 
