@@ -30,6 +30,9 @@ const FIRESTORE_LOCATION_PATTERN = '^([a-z]+(-[a-z]+)+[0-9]+|[a-z]{3,4}[0-9]{1,2
 const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
 /** A webhook allowlist entry, as notify reads it (cloud/src/adapters/channels/webhook-policy.ts). */
 const HOST_PATTERN = '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
+/** An IAM member naming people or a group: never `allUsers` / `allAuthenticatedUsers`. */
+const OPERATOR_MEMBER_PATTERN =
+  '^(user|group|serviceAccount):[^@\\s]+@[^@\\s]+\\.[^@\\s]+$|^domain:[a-z0-9.-]+\\.[a-z]+$';
 
 function functionSizing(defaults: { minInstances: number; maxInstances: number; memoryMb: number }) {
   return Type.Object(
@@ -108,6 +111,14 @@ export const InfraConfigSchema = Type.Object({
   smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://', maxLength: 2048 })),
   /** Sender address for alert emails. */
   smtpFrom: Type.Optional(Type.String({ pattern: EMAIL_PATTERN })),
+  /**
+   * Who may call the operator API and open the console (`roles/run.invoker` on the api
+   * function, nothing else): IAM members such as `group:ops@example.com`, `user:a@example.com`.
+   * Public members (`allUsers`, `allAuthenticatedUsers`) are refused.
+   */
+  operators: Type.Array(Type.String({ pattern: OPERATOR_MEMBER_PATTERN }), { maxItems: 50, default: [] }),
+  /** Sizing of the api function (operator API and console). */
+  apiFunction: functionSizing({ minInstances: 0, maxInstances: 3, memoryMb: 512 }),
 });
 
 export type AlertChannelConfig = Static<typeof AlertChannelSchema>;
@@ -145,6 +156,8 @@ export const CONFIG_KEYS: Readonly<Record<ConfigField, KeySpec>> = {
   webhookFormat: { key: 'edgeflow:webhookFormat', json: false },
   smtpUrl: { key: 'edgeflow:smtpUrl', json: false },
   smtpFrom: { key: 'edgeflow:smtpFrom', json: false },
+  operators: { key: 'edgeflow:operators', json: true },
+  apiFunction: { key: 'edgeflow:apiFunction', json: true },
 };
 
 const checker = compileChecker<Static<typeof InfraConfigSchema>>(InfraConfigSchema, 'infra config');

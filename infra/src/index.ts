@@ -25,6 +25,7 @@ export const {
   topics,
   subscriptions,
   functionUrls,
+  apiUrl,
   serviceAccounts,
   firestoreDatabase,
   functionSourceObject,

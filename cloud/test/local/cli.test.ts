@@ -82,7 +82,7 @@ describe('npm run local -- up', () => {
       /^# telemetry topic of gw-two: projects\/demo-edgeflow\/topics\/edgeflow-telemetry-gw-two$/m,
     );
     const groups = reportedGroups(up.stderr);
-    expect(groups).toHaveLength(5); // two emulators, three functions
+    expect(groups).toHaveLength(6); // two emulators, four functions (ingest, notify, triage, api)
     expect(liveMembers(groups).length).toBeGreaterThanOrEqual(10);
 
     up.child.kill('SIGTERM');

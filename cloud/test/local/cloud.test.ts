@@ -86,7 +86,7 @@ describe('startLocalCloud', () => {
     });
     // A telemetry topic is a gateway's, never the whole stack's.
     expect(cloud.env).not.toHaveProperty('EDGEFLOW_TELEMETRY_TOPIC');
-    expect(Object.keys(cloud.functionUrls).sort()).toEqual(['ingest', 'notify', 'triage']);
+    expect(Object.keys(cloud.functionUrls).sort()).toEqual(['api', 'ingest', 'notify', 'triage']);
     // The JVMs we launched (none when the environment names shared emulators).
     const launched = Number(!process.env.PUBSUB_EMULATOR_HOST) + Number(!process.env.FIRESTORE_EMULATOR_HOST);
     expect(ourJavaEmulators()).toHaveLength(launched);
