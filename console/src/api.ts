@@ -1,38 +1,47 @@
 /**
  * The console's only way to the data: the `/v1` API of the api function, same origin (the
- * function serves this app at `/`). Shapes mirror cloud/src/api/contract.ts; the console reads
- * only the fields named here, so additions to the API never break it.
+ * function serves this app at `/`). The types are the API's own contract (type-only imports:
+ * none of its code is bundled), so a change there fails the console's typecheck.
  */
 
-export type DeviceState = 'ok' | 'alerting' | 'stale' | 'unregistered';
-export type AlertState = 'open' | 'acknowledged' | 'resolved';
-export type Agg = 'avg' | 'min' | 'max' | 'last' | 'count';
+import type {
+  AlertActionResult,
+  AlertDetail,
+  AlertList,
+  AlertStateName,
+  AlertSummary,
+  DeadLetterDetail,
+  DeadLetterList,
+  DeviceList,
+  DeviceSummary,
+  GatewayList,
+  GatewayView,
+  Series,
+  StreamLatestEvent,
+} from '../../cloud/src/api/contract.ts';
 
-export interface LatestValue {
-  readonly value: number;
-  readonly tsMs: number;
-}
+export type {
+  AlertDetail,
+  AlertHistoryEvent,
+  AlertSummary,
+  DeadLetterDetail,
+  DeadLetterSummary,
+  DeviceState,
+  DeviceSummary,
+  GatewayView,
+  Series,
+  StreamLatestEvent,
+} from '../../cloud/src/api/contract.ts';
 
-export interface DeviceSummary {
-  readonly deviceId: string;
-  readonly site: string | null;
-  readonly name: string | null;
-  readonly state: DeviceState;
-  readonly openAlerts: number;
-  readonly latest: Readonly<Record<string, LatestValue>>;
-  readonly units?: Readonly<Record<string, string>>;
-}
+export type AlertState = AlertStateName;
+export type Agg = NonNullable<Series['agg']>;
 
+/** A threshold rule in force for one metric of a device: the line the chart draws. */
 export interface ThresholdLine {
   readonly ruleId: string;
   readonly severity: string;
   readonly direction: 'above' | 'below';
   readonly threshold: number;
-}
-
-export interface DeviceDetail extends DeviceSummary {
-  /** The rules in force for this device, per metric (the thresholds the charts draw). */
-  readonly rules: Readonly<Record<string, readonly RuleLike[]>>;
 }
 
 export interface RuleLike {
@@ -43,90 +52,13 @@ export interface RuleLike {
   readonly threshold?: number;
 }
 
-export interface Series {
-  readonly unit: string | null;
-  readonly resolution: string;
-  readonly intervalMs: number | null;
-  readonly agg: Agg | 'raw';
-  readonly points: {
-    readonly t: readonly number[];
-    readonly v: readonly (number | null)[];
-    readonly n: readonly number[];
-  };
-}
-
-export interface AlertSummary {
-  readonly alertId: string;
-  readonly deviceId: string;
-  readonly metric: string;
-  readonly ruleId: string;
-  readonly severity: string;
-  readonly state: AlertState;
-  readonly value: number;
-  readonly message: string;
-  readonly raisedAtMs: number | null;
-  readonly clearedAtMs: number | null;
-  readonly ackedAtMs: number | null;
-  readonly resolvedAtMs: number | null;
-  readonly source: string;
-}
-
-export interface AlertHistoryEvent {
-  readonly type: string;
-  readonly atMs: number;
-  readonly by?: string | null;
-  readonly note?: string | null;
-  readonly value?: number | null;
-  readonly source?: string | null;
-}
-
-export interface DeliveryAttempt {
-  readonly kind: string;
-  readonly channel: string;
-  readonly attempt: number;
-  readonly outcome: string;
-  readonly atMs: number;
-  readonly error?: string;
-}
-
-export interface AlertDetail extends AlertSummary {
-  readonly events: readonly AlertHistoryEvent[];
-  readonly attempts: readonly DeliveryAttempt[];
-}
-
-export interface DeadLetter {
-  readonly id: string;
-  readonly reason: string;
-  readonly source: string;
-  readonly attempts: number;
-  readonly receivedAtMs: number | null;
-  readonly replayedAtMs?: number | null;
-  readonly payloadPreview: string;
-}
-
-export interface GatewayHealth {
-  readonly outboxDepth?: number;
-  readonly outboxBytes?: number;
-  readonly oldestUnsentAgeMs?: number;
-  readonly evicted?: number;
-  readonly clientsConnected?: number;
-  readonly rulesVersion?: string;
-  readonly uptimeMs?: number;
-  readonly rssBytes?: number;
-}
-
-export interface GatewaySummary {
-  readonly gatewayId: string;
-  readonly site?: string | null;
-  readonly lastBatchAtMs: number | null;
-  readonly uplinkLagMs: number | null;
-  readonly health?: GatewayHealth | null;
-  readonly sequenceGaps?: number;
-}
-
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly nextCursor: string | null;
+/**
+ * `GET /v1/devices/{id}` as console/NEEDS-FROM-API.md asks for it: the device and the rules in
+ * force for it (fleet defaults merged with its profile), per metric.
+ */
+export interface DeviceDetail {
+  readonly device: DeviceSummary;
+  readonly rules: Readonly<Record<string, readonly RuleLike[]>>;
 }
 
 export class ApiError extends Error {
@@ -165,11 +97,14 @@ const q = (params: Record<string, string | number | undefined>): string => {
   return text ? `?${text}` : '';
 };
 
-async function all<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T[]> {
+async function all<T, P extends { items: T[]; nextCursor: string | null }>(
+  path: string,
+  params: Record<string, string | number | undefined> = {},
+): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < MAX_PAGES; i++) {
-    const page = await call<Page<T>>(`${path}${q({ ...params, cursor })}`);
+    const page = await call<P>(`${path}${q({ ...params, cursor })}`);
     out.push(...page.items);
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
@@ -178,41 +113,46 @@ async function all<T>(path: string, params: Record<string, string | number | und
 }
 
 export const api = {
-  devices: () => all<DeviceSummary>('/devices'),
-  device: (id: string) => call<DeviceDetail>(`/devices/${encodeURIComponent(id)}`),
-  gateways: () => all<GatewaySummary>('/gateways'),
+  devices: (p: { site?: string; state?: string } = {}) =>
+    all<DeviceSummary, DeviceList>('/devices', { ...p, limit: 1000 }),
+  /** The device and its rules; without the endpoint, the device from the list and no rules. */
+  device: async (id: string): Promise<DeviceDetail> => {
+    try {
+      return await call<DeviceDetail>(`/devices/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      const device = (await api.devices()).find((d) => d.deviceId === id);
+      if (!device) throw err;
+      return { device, rules: {} };
+    }
+  },
+  gateways: async (): Promise<GatewayView[]> => (await call<GatewayList>('/gateways')).items,
   series: (id: string, metric: string, p: { start: number; end: number; interval?: string; agg?: Agg }) =>
     call<Series>(
       `/devices/${encodeURIComponent(id)}/series/${encodeURIComponent(metric)}${q({ start: p.start, end: p.end, interval: p.interval, agg: p.agg })}`,
     ),
   alerts: (p: { state?: AlertState; device?: string; severity?: string; limit?: number }) =>
-    call<Page<AlertSummary>>(`/alerts${q(p)}`),
+    call<AlertList>(`/alerts${q(p)}`),
   alert: (id: string) => call<AlertDetail>(`/alerts/${encodeURIComponent(id)}`),
   ack: (id: string, note?: string) =>
-    call<AlertSummary>(`/alerts/${encodeURIComponent(id)}:ack`, {
+    call<AlertActionResult>(`/alerts/${encodeURIComponent(id)}:ack`, {
       method: 'POST',
       body: JSON.stringify(note ? { note } : {}),
     }),
   resolve: (id: string, note?: string) =>
-    call<AlertSummary>(`/alerts/${encodeURIComponent(id)}:resolve`, {
+    call<AlertActionResult>(`/alerts/${encodeURIComponent(id)}:resolve`, {
       method: 'POST',
       body: JSON.stringify(note ? { note } : {}),
     }),
-  deadLetters: () => call<Page<DeadLetter>>('/dead-letters'),
+  deadLetters: () => call<DeadLetterList>('/dead-letters?limit=100'),
+  deadLetter: (id: string) => call<DeadLetterDetail>(`/dead-letters/${encodeURIComponent(id)}`),
   replay: (id: string) =>
     call<unknown>(`/dead-letters/${encodeURIComponent(id)}:replay`, { method: 'POST', body: '{}' }),
 };
 
-export interface LatestEvent {
-  readonly deviceId: string;
-  readonly metric: string;
-  readonly value: number;
-  readonly tsMs: number;
-}
-
 export interface StreamHandlers {
   onAlert?(alert: AlertSummary): void;
-  onLatest?(latest: LatestEvent): void;
+  onLatest?(latest: StreamLatestEvent): void;
   onStatus?(connected: boolean): void;
 }
 
@@ -239,7 +179,7 @@ class Stream {
       each((h) => h.onAlert?.(alert));
     });
     source.addEventListener('latest', (e) => {
-      const latest = JSON.parse((e as MessageEvent<string>).data) as LatestEvent;
+      const latest = JSON.parse((e as MessageEvent<string>).data) as StreamLatestEvent;
       each((h) => h.onLatest?.(latest));
     });
     source.addEventListener('open', () => each((h) => h.onStatus?.(true)));

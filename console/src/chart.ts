@@ -116,6 +116,8 @@ function drawThresholds(u: uPlot, thresholds: readonly ThresholdLine[]): void {
   ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
   ctx.lineWidth = 1.5 * devicePixelRatio;
   ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'bottom';
   for (const th of thresholds) {
     const y = Math.round(u.valToPos(th.threshold, 'y', true));
     if (y < bbox.top || y > bbox.top + bbox.height) continue;

@@ -37,7 +37,10 @@ export function replace(parent: Element, ...children: (Child | Child[])[]): void
 
 export function isoTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** "12 s ago", "3 min ago": how operators read freshness at a glance. */
@@ -77,5 +80,9 @@ export function badge(state: string): HTMLSpanElement {
 }
 
 export function errorBox(err: unknown): HTMLElement {
-  return h('p', { class: 'error', role: 'alert' }, `Could not load: ${(err as Error).message ?? String(err)}`);
+  return h(
+    'p',
+    { class: 'error', role: 'alert' },
+    `Could not load: ${(err as Error).message ?? String(err)}`,
+  );
 }

@@ -26,7 +26,18 @@ const live = h('span', { class: 'live', 'data-testid': 'live', 'aria-live': 'pol
 const links = NAV.map(([key, label]) => h('a', { href: `#/${key}`, 'data-nav': key }, label));
 const main = h('main', { id: 'main', tabindex: -1 });
 document.body.replaceChildren(
-  h('a', { class: 'skip', href: '#main', onclick: (e: Event) => (e.preventDefault(), main.focus()) }, 'Skip to content'),
+  h(
+    'a',
+    {
+      class: 'skip',
+      href: '#main',
+      onclick: (e: Event) => {
+        e.preventDefault();
+        main.focus();
+      },
+    },
+    'Skip to content',
+  ),
   h('header', {}, h('span', { class: 'brand' }, 'edgeflow'), h('nav', { 'aria-label': 'Main' }, links), live),
   main,
 );

@@ -4,7 +4,7 @@
  */
 
 /** Renders into `root`; returns what to undo when the route changes (stream subscriptions, timers). */
-export type Page = (root: HTMLElement, params: readonly string[], query: URLSearchParams) => (() => void) | void;
+export type Page = (root: HTMLElement, params: readonly string[], query: URLSearchParams) => () => void;
 
 export interface Route {
   readonly pattern: RegExp;
@@ -14,7 +14,7 @@ export interface Route {
 }
 
 export function startRouter(root: HTMLElement, routes: readonly Route[], onNav: (nav: string) => void): void {
-  let dispose: (() => void) | void;
+  let dispose: (() => void) | undefined;
   const go = () => {
     const raw = location.hash.replace(/^#/, '') || '/fleet';
     const [path = '/fleet', search = ''] = raw.split('?', 2);

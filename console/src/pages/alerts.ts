@@ -17,7 +17,7 @@ function actions(a: AlertSummary, after: (updated: AlertSummary) => void, note?:
     button.disabled = true;
     out.textContent = '';
     try {
-      after(await (what === 'ack' ? api.ack : api.resolve)(a.alertId, note?.()));
+      after((await (what === 'ack' ? api.ack : api.resolve)(a.alertId, note?.())).alert);
     } catch (err) {
       out.textContent = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
       button.disabled = false;
@@ -27,10 +27,18 @@ function actions(a: AlertSummary, after: (updated: AlertSummary) => void, note?:
     'span',
     { class: 'actions' },
     a.state === 'open'
-      ? h('button', { type: 'button', onclick: act('ack'), 'aria-label': `Acknowledge ${a.alertId}` }, 'Acknowledge')
+      ? h(
+          'button',
+          { type: 'button', onclick: act('ack'), 'aria-label': `Acknowledge ${a.alertId}` },
+          'Acknowledge',
+        )
       : null,
     a.state !== 'resolved'
-      ? h('button', { type: 'button', onclick: act('resolve'), 'aria-label': `Resolve ${a.alertId}` }, 'Resolve')
+      ? h(
+          'button',
+          { type: 'button', onclick: act('resolve'), 'aria-label': `Resolve ${a.alertId}` },
+          'Resolve',
+        )
       : null,
     out,
   );
@@ -43,8 +51,7 @@ export const alertsPage: Page = (root, _params, query) => {
   let disposed = false;
   const status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…');
   const tableBox = h('div', {});
-  const href = (t: string) =>
-    `#/alerts?${new URLSearchParams({ state: t, ...(device ? { device } : {}) })}`;
+  const href = (t: string) => `#/alerts?${new URLSearchParams({ state: t, ...(device ? { device } : {}) })}`;
   replace(
     root,
     h('h1', {}, 'Alerts', device ? h('span', { class: 'muted' }, ` for ${device}`) : ''),
@@ -58,7 +65,9 @@ export const alertsPage: Page = (root, _params, query) => {
   );
 
   const render = () => {
-    const shown = alerts.filter((a) => tab === 'all' || a.state === tab);
+    // Rows keep their place when they change state here (an ack on the open tab stays in view,
+    // marked acknowledged); the tab's filter applies to what loads and what newly arrives.
+    const shown = alerts;
     status.textContent = `${shown.length} alert(s)`;
     replace(
       tableBox,
@@ -71,9 +80,19 @@ export const alertsPage: Page = (root, _params, query) => {
           h(
             'tr',
             {},
-            ['Alert', 'State', 'Severity', 'Device', 'Metric', 'Value', 'Message', 'Raised', 'Cleared', 'Source', 'Actions'].map(
-              (c) => h('th', { scope: 'col' }, c),
-            ),
+            [
+              'Alert',
+              'State',
+              'Severity',
+              'Device',
+              'Metric',
+              'Value',
+              'Message',
+              'Raised',
+              'Cleared',
+              'Source',
+              'Actions',
+            ].map((c) => h('th', { scope: 'col' }, c)),
           ),
         ),
         h(
@@ -83,7 +102,11 @@ export const alertsPage: Page = (root, _params, query) => {
             h(
               'tr',
               { 'data-alert': a.alertId, 'data-state': a.state },
-              h('th', { scope: 'row' }, h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, shortId(a.alertId))),
+              h(
+                'th',
+                { scope: 'row' },
+                h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, shortId(a.alertId)),
+              ),
               h('td', {}, badge(a.state)),
               h('td', {}, badge(a.severity)),
               h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(a.deviceId)}` }, a.deviceId)),
@@ -104,7 +127,8 @@ export const alertsPage: Page = (root, _params, query) => {
     if (device && a.deviceId !== device) return;
     const i = alerts.findIndex((x) => x.alertId === a.alertId);
     if (i >= 0) alerts[i] = a;
-    else alerts.unshift(a);
+    else if (tab === 'all' || a.state === tab) alerts.unshift(a);
+    else return;
     render();
   };
   const unsubscribe = stream.subscribe({ onAlert: upsert });
@@ -130,13 +154,20 @@ export const alertPage: Page = (root, params) => {
   const alertId = params[0] ?? '';
   let disposed = false;
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  replace(root, h('p', {}, h('a', { href: '#/alerts' }, '← Alerts')), h('h1', {}, 'Alert ', h('code', {}, alertId)), body);
+  replace(
+    root,
+    h('p', {}, h('a', { href: '#/alerts' }, '← Alerts')),
+    h('h1', {}, 'Alert ', h('code', {}, alertId)),
+    body,
+  );
   const noteInput = h('input', { type: 'text', id: 'a-note', maxlength: 500, placeholder: 'optional' });
 
   const load = async () => {
     try {
-      const a = await api.alert(alertId);
+      const { alert: a, events } = await api.alert(alertId);
       if (disposed) return;
+      const history = events.filter((e) => e.type !== 'delivery');
+      const attempts = events.flatMap((e) => (e.delivery ? [{ atMs: e.atMs, ...e.delivery }] : []));
       replace(
         body,
         h(
@@ -151,17 +182,32 @@ export const alertPage: Page = (root, params) => {
           fact('Message', a.message),
           fact('Raised', isoTime(a.raisedAtMs)),
           fact('Cleared', isoTime(a.clearedAtMs)),
-          fact('Acknowledged', isoTime(a.ackedAtMs)),
-          fact('Resolved', isoTime(a.resolvedAtMs)),
+          fact('Acknowledged', a.ackedAtMs === null ? '—' : `${isoTime(a.ackedAtMs)} by ${a.ackedBy ?? '?'}`),
+          fact(
+            'Resolved',
+            a.resolvedAtMs === null ? '—' : `${isoTime(a.resolvedAtMs)} by ${a.resolvedBy ?? '?'}`,
+          ),
+          fact('Reported by', a.sources.join(', ')),
         ),
         a.state === 'resolved'
           ? null
-          : h('p', { class: 'act' }, h('label', { for: 'a-note' }, 'Note '), noteInput, ' ', actions(a, () => void load(), () => noteInput.value)),
+          : h(
+              'p',
+              { class: 'act' },
+              h('label', { for: 'a-note' }, 'Note '),
+              noteInput,
+              ' ',
+              actions(
+                a,
+                () => void load(),
+                () => noteInput.value,
+              ),
+            ),
         h('h2', {}, 'History'),
         h(
           'ol',
           { class: 'history', 'data-testid': 'history' },
-          (a.events ?? []).map((e) =>
+          history.map((e) =>
             h(
               'li',
               {},
@@ -169,23 +215,32 @@ export const alertPage: Page = (root, params) => {
               ' ',
               h('strong', {}, e.type),
               e.by ? ` by ${e.by}` : '',
-              e.source ? ` (${e.source})` : '',
               e.value !== undefined && e.value !== null ? ` value ${formatValue(e.value)}` : '',
               e.note ? ` — ${e.note}` : '',
             ),
           ),
         ),
         h('h2', {}, 'Delivery attempts'),
-        (a.attempts ?? []).length === 0
+        attempts.length === 0
           ? h('p', { class: 'muted' }, 'None yet.')
           : h(
               'table',
               { class: 'grid', 'data-testid': 'attempts' },
-              h('thead', {}, h('tr', {}, ['When', 'Transition', 'Channel', 'Attempt', 'Outcome', 'Error'].map((c) => h('th', { scope: 'col' }, c)))),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['When', 'Transition', 'Channel', 'Attempt', 'Outcome', 'Error'].map((c) =>
+                    h('th', { scope: 'col' }, c),
+                  ),
+                ),
+              ),
               h(
                 'tbody',
                 {},
-                a.attempts.map((t) =>
+                attempts.map((t) =>
                   h(
                     'tr',
                     {},

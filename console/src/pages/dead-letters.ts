@@ -1,17 +1,19 @@
-/** Dead letters: why each was rejected, from where, how often it was tried, and a replay button. */
-import { ApiError, api, type DeadLetter } from '../api.ts';
-import { errorBox, h, isoTime, replace } from '../dom.ts';
+/**
+ * Dead letters: why each was rejected, from where, how often it was tried, a preview of its
+ * payload (fetched per row, a bounded few at a time) and a replay button.
+ */
+import { ApiError, api, type DeadLetterSummary } from '../api.ts';
+import { badge, bytesText, errorBox, h, isoTime, replace } from '../dom.ts';
 import type { Page } from '../router.ts';
 
-/** Enough of a payload to recognise it; the record keeps all of it. */
-const PREVIEW_CHARS = 240;
+const PREVIEW_CONCURRENCY = 4;
 
 export const deadLettersPage: Page = (root) => {
   let disposed = false;
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   replace(root, h('h1', {}, 'Dead letters'), body);
 
-  const replayButton = (d: DeadLetter) => {
+  const replayButton = (d: DeadLetterSummary, stateCell: HTMLElement) => {
     const out = h('span', { class: 'msg', role: 'status' });
     const button = h(
       'button',
@@ -21,8 +23,9 @@ export const deadLettersPage: Page = (root) => {
         onclick: async () => {
           button.disabled = true;
           try {
-            await api.replay(d.id);
-            out.textContent = 'replayed';
+            const r = (await api.replay(d.id)) as { replayCount?: number };
+            out.textContent = `replayed (${r.replayCount ?? '?'} so far)`;
+            replace(stateCell, badge('replayed'));
           } catch (err) {
             out.textContent = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
             button.disabled = false;
@@ -34,42 +37,86 @@ export const deadLettersPage: Page = (root) => {
     return h('span', { class: 'actions' }, button, out);
   };
 
+  const previews = async (todo: { id: string; cell: HTMLElement }[]) => {
+    const worker = async () => {
+      for (let job = todo.shift(); job && !disposed; job = todo.shift()) {
+        try {
+          const detail = await api.deadLetter(job.id);
+          replace(
+            job.cell,
+            h(
+              'pre',
+              { class: 'payload', title: detail.previewHex },
+              detail.header ? `${JSON.stringify(detail.header)}\n` : '',
+              detail.previewText,
+              detail.truncated ? '…' : '',
+            ),
+          );
+        } catch (err) {
+          replace(job.cell, errorBox(err));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: PREVIEW_CONCURRENCY }, worker));
+  };
+
   void (async () => {
     try {
       const page = await api.deadLetters();
       if (disposed) return;
+      if (page.items.length === 0) {
+        replace(body, h('p', {}, 'No dead letters: every message was accepted.'));
+        return;
+      }
+      const todo: { id: string; cell: HTMLElement }[] = [];
+      const rows = page.items.map((d) => {
+        const preview = h('td', {}, h('span', { class: 'muted' }, 'loading…'));
+        const stateCell = h('td', {}, badge(d.state));
+        todo.push({ id: d.id, cell: preview });
+        return h(
+          'tr',
+          { 'data-dead-letter': d.id },
+          h('th', { scope: 'row' }, h('code', {}, d.id)),
+          h('td', {}, isoTime(d.recordedAtMs)),
+          h('td', {}, h('code', {}, d.code), ' ', d.reason),
+          h('td', {}, d.source, d.subscription ? h('div', { class: 'muted' }, d.subscription) : null),
+          h('td', { class: 'num' }, d.deliveryAttempt ?? '—'),
+          h('td', { class: 'num' }, bytesText(d.dataBytes)),
+          preview,
+          stateCell,
+          h('td', { class: 'num' }, d.replayCount),
+          h('td', {}, replayButton(d, stateCell)),
+        );
+      });
       replace(
         body,
-        page.items.length === 0
-          ? h('p', {}, 'No dead letters: every message was accepted.')
-          : h(
-              'table',
-              { class: 'grid', 'data-testid': 'dead-letters' },
-              h(
-                'thead',
-                {},
-                h('tr', {}, ['Id', 'Received', 'Reason', 'Source', 'Attempts', 'Payload', 'Replayed', ''].map((c) => h('th', { scope: 'col' }, c))),
-              ),
-              h(
-                'tbody',
-                {},
-                page.items.map((d) =>
-                  h(
-                    'tr',
-                    { 'data-dead-letter': d.id },
-                    h('th', { scope: 'row' }, h('code', {}, d.id)),
-                    h('td', {}, isoTime(d.receivedAtMs)),
-                    h('td', {}, d.reason),
-                    h('td', {}, d.source),
-                    h('td', { class: 'num' }, d.attempts),
-                    h('td', {}, h('pre', { class: 'payload' }, truncate(d.payloadPreview))),
-                    h('td', {}, isoTime(d.replayedAtMs)),
-                    h('td', {}, replayButton(d)),
-                  ),
-                ),
-              ),
+        h(
+          'table',
+          { class: 'grid', 'data-testid': 'dead-letters' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              [
+                'Id',
+                'Recorded',
+                'Reason',
+                'Source',
+                'Attempts',
+                'Size',
+                'Payload',
+                'State',
+                'Replays',
+                '',
+              ].map((c) => h('th', { scope: 'col' }, c)),
             ),
+          ),
+          h('tbody', {}, rows),
+        ),
       );
+      await previews(todo);
     } catch (err) {
       if (!disposed) replace(body, errorBox(err));
     }
@@ -78,7 +125,3 @@ export const deadLettersPage: Page = (root) => {
     disposed = true;
   };
 };
-
-function truncate(s: string): string {
-  return s.length > PREVIEW_CHARS ? `${s.slice(0, PREVIEW_CHARS)}…` : s;
-}

@@ -4,9 +4,17 @@
  * shows (points, interval, aggregation, raw readings summarised) so nobody mistakes an
  * average for a reading.
  */
-import { type AlertSummary, api, type DeviceDetail, type Series, stream, type ThresholdLine } from '../api.ts';
+import {
+  type AlertSummary,
+  api,
+  type DeviceDetail,
+  type RuleLike,
+  type Series,
+  stream,
+  type ThresholdLine,
+} from '../api.ts';
 import { type Episode, metricChart } from '../chart.ts';
-import { badge, errorBox, formatValue, h, isoTime, replace } from '../dom.ts';
+import { badge, durationText, errorBox, formatValue, h, isoTime, replace } from '../dom.ts';
 import type { Page } from '../router.ts';
 
 interface RangeChoice {
@@ -48,7 +56,11 @@ export const devicePage: Page = (root, params, query) => {
     RANGES.map((r) =>
       h(
         'button',
-        { type: 'button', 'aria-pressed': String(r.key === rangeKey), onclick: () => setQuery({ range: r.key }) },
+        {
+          type: 'button',
+          'aria-pressed': String(r.key === rangeKey),
+          onclick: () => setQuery({ range: r.key }),
+        },
         r.label,
       ),
     ),
@@ -69,14 +81,7 @@ export const devicePage: Page = (root, params, query) => {
       h('button', { type: 'submit', 'aria-pressed': String(rangeKey === 'custom') }, 'Custom range'),
     ),
   );
-  replace(
-    root,
-    h('p', {}, h('a', { href: '#/fleet' }, '← Fleet')),
-    header,
-    rangeBar,
-    status,
-    chartsBox,
-  );
+  replace(root, h('p', {}, h('a', { href: '#/fleet' }, '← Fleet')), header, rangeBar, status, chartsBox);
 
   const range = (): { start: number; end: number; interval?: string } => {
     if (rangeKey === 'custom') {
@@ -90,7 +95,6 @@ export const devicePage: Page = (root, params, query) => {
     return { start: end - choice.ms, end, ...(choice.interval ? { interval: choice.interval } : {}) };
   };
 
-  let device: DeviceDetail | undefined;
   const load = async () => {
     try {
       const r = range();
@@ -98,11 +102,12 @@ export const devicePage: Page = (root, params, query) => {
         api.device(deviceId),
         api.alerts({ device: deviceId, limit: MAX_EPISODES }),
       ]);
-      device = d;
-      const metrics = [...new Set([...Object.keys(d.latest), ...Object.keys(d.rules ?? {})])].sort();
+      const metrics = [...new Set([...Object.keys(d.device.metrics), ...Object.keys(d.rules)])].sort();
       const series = await Promise.all(
         metrics.map((m) =>
-          api.series(deviceId, m, { ...r, ...(r.interval ? { agg: 'avg' as const } : {}) }).catch((err: unknown) => err),
+          api
+            .series(deviceId, m, { ...r, ...(r.interval ? { agg: 'avg' as const } : {}) })
+            .catch((err: unknown) => err),
         ),
       );
       if (disposed) return;
@@ -118,7 +123,7 @@ export const devicePage: Page = (root, params, query) => {
             box.append(h('figcaption', {}, m), errorBox(s));
             return box;
           }
-          renderChart(box, m, s as Series, r, alerts.items, d, width);
+          renderChart(box, m, s as Series, r, alerts.items, d.rules[m] ?? [], width);
           return box;
         }),
       );
@@ -127,7 +132,7 @@ export const devicePage: Page = (root, params, query) => {
     }
   };
 
-  const renderHeader = (d: DeviceDetail) => {
+  const renderHeader = ({ device: d }: DeviceDetail) => {
     replace(
       header,
       h('h1', {}, d.name ? `${d.name} ` : '', h('span', { class: 'muted' }, d.deviceId)),
@@ -139,7 +144,11 @@ export const devicePage: Page = (root, params, query) => {
         ' · ',
         badge(d.state),
         ' · ',
-        h('a', { href: `#/alerts?device=${encodeURIComponent(d.deviceId)}` }, `${d.openAlerts} open alert(s)`),
+        h(
+          'a',
+          { href: `#/alerts?device=${encodeURIComponent(d.deviceId)}` },
+          `${d.openAlerts} open alert(s)`,
+        ),
       ),
     );
   };
@@ -162,7 +171,6 @@ export const devicePage: Page = (root, params, query) => {
     disposed = true;
     clearTimeout(refreshTimer);
     unsubscribe();
-    void device;
   };
 };
 
@@ -172,15 +180,22 @@ function renderChart(
   s: Series,
   r: { start: number; end: number },
   alerts: readonly AlertSummary[],
-  d: DeviceDetail,
+  rules: readonly RuleLike[],
   width: number,
 ): void {
   const episodes: Episode[] = alerts
     .filter((a) => a.metric === metric && a.raisedAtMs !== null)
     .map((a) => ({ startMs: a.raisedAtMs as number, endMs: a.clearedAtMs, severity: a.severity }));
-  const thresholds: ThresholdLine[] = (d.rules?.[metric] ?? []).flatMap((rule) =>
+  const thresholds: ThresholdLine[] = rules.flatMap((rule) =>
     rule.kind === 'threshold' && typeof rule.threshold === 'number'
-      ? [{ ruleId: rule.id, severity: rule.severity, direction: rule.direction ?? 'above', threshold: rule.threshold }]
+      ? [
+          {
+            ruleId: rule.id,
+            severity: rule.severity,
+            direction: rule.direction ?? 'above',
+            threshold: rule.threshold,
+          },
+        ]
       : [],
   );
   const n = s.points.t.length;
@@ -198,10 +213,13 @@ function renderChart(
       {},
       h('strong', {}, metric),
       ` · last ${formatValue(last, s.unit ?? undefined)} · ${n} points · `,
-      s.agg === 'raw' ? 'raw readings' : `${s.agg} per ${s.resolution}`,
+      s.resolution === 'raw' ? 'raw readings' : `${s.agg} per ${durationText(s.intervalMs)}`,
       ` · ${readings} readings`,
+      s.duplicates ? ` (${s.duplicates} duplicates dropped)` : '',
       episodes.length ? ` · ${episodes.length} alert episode(s) shaded` : '',
-      thresholds.length ? ` · thresholds ${thresholds.map((t) => `${t.ruleId} ${t.threshold}`).join(', ')}` : '',
+      thresholds.length
+        ? ` · thresholds ${thresholds.map((t) => `${t.ruleId} ${t.threshold}`).join(', ')}`
+        : '',
     ),
   );
   metricChart(plot, { title: metric, series: s, rangeMs: r, episodes, thresholds, width });
@@ -210,5 +228,11 @@ function renderChart(
 function intervalFor(rangeMs: number): string {
   const want = rangeMs / 1000 / TARGET_POINTS;
   const s = NICE_INTERVALS_S.find((x) => x >= want) ?? NICE_INTERVALS_S[NICE_INTERVALS_S.length - 1]!;
-  return s % 86_400 === 0 ? `${s / 86_400}d` : s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+  return s % 86_400 === 0
+    ? `${s / 86_400}d`
+    : s % 3600 === 0
+      ? `${s / 3600}h`
+      : s % 60 === 0
+        ? `${s / 60}m`
+        : `${s}s`;
 }

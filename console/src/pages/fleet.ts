@@ -1,11 +1,11 @@
 /**
- * Fleet: gateways with their health, then every device with its last values, state and a
+ * Fleet: sites (rolled up from their devices) and gateways with their health, then every device with its last values, state and a
  * sparkline, filterable by site and state, kept live by the stream (latest values patch their
  * cells in place; an alert transition refetches the device list, whose states it changes).
  */
-import { api, type DeviceSummary, type GatewaySummary, stream } from '../api.ts';
+import { api, type DeviceSummary, type GatewayView, stream } from '../api.ts';
 import { sparkline } from '../chart.ts';
-import { ago, badge, bytesText, durationText, errorBox, formatValue, h, replace } from '../dom.ts';
+import { ago, badge, bytesText, durationText, errorBox, formatValue, h, isoTime, replace } from '../dom.ts';
 import type { Page } from '../router.ts';
 
 const STATES = ['ok', 'alerting', 'stale', 'unregistered'] as const;
@@ -16,12 +16,13 @@ const SPARK_WINDOW_MS = 15 * 60_000;
 
 export const fleetPage: Page = (root, _params, query) => {
   let devices: DeviceSummary[] = [];
-  let gateways: GatewaySummary[] = [];
+  let gateways: GatewayView[] = [];
   let disposed = false;
   const site = query.get('site') ?? '';
   const state = query.get('state') ?? '';
 
   const status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…');
+  const sitesBox = h('section', { 'aria-labelledby': 'site-h' });
   const gatewaysBox = h('section', { 'aria-labelledby': 'gw-h' });
   const devicesBox = h('section', { 'aria-labelledby': 'dev-h' });
   const siteSelect = h('select', { id: 'f-site', name: 'site' });
@@ -45,6 +46,7 @@ export const fleetPage: Page = (root, _params, query) => {
     root,
     h('h1', {}, 'Fleet'),
     status,
+    sitesBox,
     gatewaysBox,
     h(
       'form',
@@ -58,6 +60,62 @@ export const fleetPage: Page = (root, _params, query) => {
   );
 
   const cells = new Map<string, HTMLElement>();
+  const sitesOf = (gatewayId: string) =>
+    [...new Set(devices.filter((d) => d.gatewayId === gatewayId).map((d) => d.site ?? ''))]
+      .filter(Boolean)
+      .sort();
+
+  const renderSites = () => {
+    const bySite = new Map<string, DeviceSummary[]>();
+    for (const d of devices) {
+      const key = d.site ?? '(no site)';
+      bySite.set(key, [...(bySite.get(key) ?? []), d]);
+    }
+    const count = (list: DeviceSummary[], st: string) => list.filter((d) => d.state === st).length;
+    replace(
+      sitesBox,
+      h('h2', { id: 'site-h' }, `Sites (${bySite.size})`),
+      h(
+        'table',
+        { class: 'grid', 'data-testid': 'sites' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Site', 'Gateways', 'Devices', ...STATES, 'Open alerts'].map((c) =>
+              h('th', { scope: 'col' }, c),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          [...bySite.entries()]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([name, list]) =>
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'row' }, h('a', { href: `#/fleet?site=${encodeURIComponent(name)}` }, name)),
+                h('td', {}, [...new Set(list.map((d) => d.gatewayId))].sort().join(', ')),
+                h('td', { class: 'num' }, list.length),
+                STATES.map((st) =>
+                  h('td', { class: count(list, st) && st !== 'ok' ? 'num warn' : 'num' }, count(list, st)),
+                ),
+                h(
+                  'td',
+                  { class: 'num' },
+                  list.reduce((a, d) => a + d.openAlerts, 0),
+                ),
+              ),
+            ),
+        ),
+      ),
+    );
+  };
+
   const renderGateways = () => {
     replace(
       gatewaysBox,
@@ -73,9 +131,20 @@ export const fleetPage: Page = (root, _params, query) => {
               h(
                 'tr',
                 {},
-                ['Gateway', 'Site', 'Last batch', 'Uplink lag', 'Outbox', 'Oldest unsent', 'Clients', 'Rules', 'Uptime', 'RSS', 'Sequence gaps'].map(
-                  (c) => h('th', { scope: 'col' }, c),
-                ),
+                [
+                  'Gateway',
+                  'Sites',
+                  'Last batch',
+                  'Uplink lag',
+                  'Outbox',
+                  'Oldest unsent',
+                  'Evicted',
+                  'Clients',
+                  'Rules',
+                  'Uptime',
+                  'RSS',
+                  'Sequence gaps',
+                ].map((c) => h('th', { scope: 'col' }, c)),
               ),
             ),
             h(
@@ -86,22 +155,25 @@ export const fleetPage: Page = (root, _params, query) => {
                   'tr',
                   {},
                   h('th', { scope: 'row' }, g.gatewayId),
-                  h('td', {}, g.site ?? '—'),
+                  h('td', {}, sitesOf(g.gatewayId).join(', ') || '—'),
                   h('td', {}, ago(g.lastBatchAtMs, Date.now())),
                   h('td', { class: 'num' }, durationText(g.uplinkLagMs)),
                   h(
                     'td',
                     { class: 'num' },
-                    g.health?.outboxDepth === undefined
-                      ? '—'
-                      : `${g.health.outboxDepth} (${bytesText(g.health.outboxBytes)})`,
+                    g.health ? `${g.health.outboxRecords} (${bytesText(g.health.outboxBytes)})` : '—',
                   ),
                   h('td', { class: 'num' }, durationText(g.health?.oldestUnsentAgeMs)),
+                  h(
+                    'td',
+                    { class: g.health?.evictedReadings ? 'num warn' : 'num' },
+                    g.health?.evictedReadings ?? '—',
+                  ),
                   h('td', { class: 'num' }, g.health?.clientsConnected ?? '—'),
                   h('td', {}, g.health?.rulesVersion ?? '—'),
-                  h('td', { class: 'num' }, durationText(g.health?.uptimeMs)),
+                  h('td', { class: 'num' }, durationText(g.health ? g.health.uptimeS * 1000 : null)),
                   h('td', { class: 'num' }, bytesText(g.health?.rssBytes)),
-                  h('td', { class: g.sequenceGaps ? 'num warn' : 'num' }, g.sequenceGaps ?? 0),
+                  h('td', { class: g.seqGapCount ? 'num warn' : 'num', title: gapsTitle(g) }, g.seqGapCount),
                 ),
               ),
             ),
@@ -117,28 +189,36 @@ export const fleetPage: Page = (root, _params, query) => {
       sites.map((s) => h('option', { value: s, selected: s === site }, s)),
     );
     const shown = devices.filter((d) => (!site || d.site === site) && (!state || d.state === state));
-    const metrics = [...new Set(shown.flatMap((d) => Object.keys(d.latest)))].sort();
+    const metrics = [...new Set(shown.flatMap((d) => Object.keys(d.metrics)))].sort();
     cells.clear();
     const sparks: { deviceId: string; metric: string; cell: HTMLElement }[] = [];
     const rows = shown.map((d) => {
-      const firstMetric = Object.keys(d.latest).sort()[0];
+      const firstMetric = Object.keys(d.metrics).sort()[0];
       const sparkCell = h('td', { class: 'spark' });
       if (firstMetric && sparks.length < MAX_SPARKLINES)
         sparks.push({ deviceId: d.deviceId, metric: firstMetric, cell: sparkCell });
       return h(
         'tr',
         { 'data-device': d.deviceId, 'data-state': d.state },
-        h('th', { scope: 'row' }, h('a', { href: `#/devices/${encodeURIComponent(d.deviceId)}` }, d.deviceId)),
+        h(
+          'th',
+          { scope: 'row' },
+          h('a', { href: `#/devices/${encodeURIComponent(d.deviceId)}` }, d.deviceId),
+        ),
         h('td', {}, d.name ?? '—'),
         h('td', {}, d.site ?? '—'),
         h('td', {}, badge(d.state)),
         h('td', { class: 'num' }, d.openAlerts),
         metrics.map((m) => {
-          const cell = h('td', { class: 'num', 'data-metric': m }, formatValue(d.latest[m]?.value, d.units?.[m]));
+          const cell = h(
+            'td',
+            { class: 'num', 'data-metric': m },
+            formatValue(d.metrics[m]?.v, d.metrics[m]?.unit ?? undefined),
+          );
           cells.set(`${d.deviceId}\u0000${m}`, cell);
           return cell;
         }),
-        h('td', { class: 'muted' }, ago(newest(d), Date.now())),
+        h('td', { class: 'muted' }, ago(d.lastSeenMs, Date.now())),
         sparkCell,
       );
     });
@@ -154,8 +234,8 @@ export const fleetPage: Page = (root, _params, query) => {
           h(
             'tr',
             {},
-            ['Device', 'Name', 'Site', 'State', 'Open alerts', ...metrics, 'Updated', 'Last 15 min'].map((c) =>
-              h('th', { scope: 'col' }, c),
+            ['Device', 'Name', 'Site', 'State', 'Open alerts', ...metrics, 'Updated', 'Last 15 min'].map(
+              (c) => h('th', { scope: 'col' }, c),
             ),
           ),
         ),
@@ -194,6 +274,7 @@ export const fleetPage: Page = (root, _params, query) => {
       [devices, gateways] = await Promise.all([api.devices(), api.gateways()]);
       if (disposed) return;
       status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+      renderSites();
       renderGateways();
       renderDevices();
     } catch (err) {
@@ -212,7 +293,11 @@ export const fleetPage: Page = (root, _params, query) => {
     onLatest: (l) => {
       const cell = cells.get(`${l.deviceId}\u0000${l.metric}`);
       const device = devices.find((d) => d.deviceId === l.deviceId);
-      if (cell) cell.textContent = formatValue(l.value, device?.units?.[l.metric]);
+      const m = device?.metrics[l.metric];
+      if (cell) cell.textContent = formatValue(l.v, m?.unit ?? undefined);
+      if (device && m && l.tsMs >= m.tsMs) {
+        device.metrics[l.metric] = { ...m, v: l.v, tsMs: l.tsMs, seq: l.seq };
+      }
     },
     onAlert: reloadSoon,
   });
@@ -224,7 +309,8 @@ export const fleetPage: Page = (root, _params, query) => {
   };
 };
 
-function newest(d: DeviceSummary): number | null {
-  const ts = Object.values(d.latest).map((l) => l.tsMs);
-  return ts.length ? Math.max(...ts) : null;
+function gapsTitle(g: GatewayView): string {
+  return g.recentGaps
+    .map((x) => `seq ${x.fromSeq}..${x.toSeq} missing (${isoTime(x.detectedAtMs)})`)
+    .join('\n');
 }
