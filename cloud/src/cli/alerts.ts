@@ -1,11 +1,14 @@
 /**
  * `npm run alerts -- list [--state open] | ack <id> | resolve <id>`: the alert records notify
- * keeps at `alerts/<id>`. Talks to Firestore through FIRESTORE_EMULATOR_HOST when set,
+ * keeps at `alerts/<id>`. A thin client of the same code the API runs: listing through the
+ * store's sorted query, ack/resolve through alerts/actions.ts (history event + folded record
+ * in one transaction). Talks to Firestore through FIRESTORE_EMULATOR_HOST when set,
  * otherwise Application Default Credentials.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FirestoreAlertStore } from '../adapters/firestore/alerts.ts';
 import { createFirestore, newWriteCounter } from '../adapters/firestore/client.ts';
+import { AlertActions } from '../alerts/actions.ts';
 import type { AlertRecord, AlertState } from '../functions/notify/record.ts';
 
 const STATES: readonly AlertState[] = ['open', 'acknowledged', 'resolved'];
@@ -67,7 +70,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--limit <n>', 'at most this many records', parseLimit, 100)
     .option('--json', 'one JSON object per line')
     .action(async (opts: { state?: AlertState; limit: number; json?: boolean }) => {
-      const records = await store().list(opts.state, opts.limit);
+      const { records } = await store().list(opts.state ? { state: opts.state } : {}, opts.limit);
       if (opts.json) for (const r of records) io.out(JSON.stringify(r));
       else {
         io.out(
@@ -85,16 +88,28 @@ export function buildProgram(io: CliIo): Command {
     ['resolve', 'resolve', 'resolved'],
   ] as const) {
     program
-      .command(`${name} <alertId>`)
-      .description(name === 'ack' ? 'acknowledge an open alert' : 'resolve an alert')
-      .action(async (alertId: string) => {
-        const r = await store().setState(alertId, action);
-        if (!r) {
+      .command(`${name} <alertId> [note]`)
+      .description(
+        `${name === 'ack' ? 'acknowledge an open alert' : 'resolve an alert'}; the note and the operator ` +
+          '($EDGEFLOW_OPERATOR, default local-operator) are recorded in its history',
+      )
+      .action(async (alertId: string, note: string | undefined) => {
+        const result = await new AlertActions(store()).apply(alertId, {
+          action,
+          actor: io.env.EDGEFLOW_OPERATOR || 'local-operator',
+          note: note ?? null,
+          requestKey: null,
+          nowMs: Date.now(),
+        });
+        if (result.status === 'not-found') {
           io.err(`no alert ${alertId}`);
           process.exitCode = 1;
           return;
         }
-        io.out(`${alertId} ${r.state === verb ? verb : `is ${r.state}, unchanged`}`);
+        const state = result.record.state;
+        io.out(
+          `${alertId} ${result.status === 'changed' && state === verb ? verb : `is ${state}, unchanged`}`,
+        );
       });
   }
   return program;

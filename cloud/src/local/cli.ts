@@ -2,12 +2,13 @@
  * `npm run local -- up`: the local cloud in the foreground. Prints the environment a gateway
  * needs, then a line containing `local cloud ready`; Ctrl-C or SIGTERM tears it all down.
  */
-import { type FunctionName, TOPOLOGY } from '@edgeflow/shared';
+import { TOPOLOGY } from '@edgeflow/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../logging.ts';
 import { FUNCTION_NAMES, type LocalCloud, startLocalCloud } from './cloud.ts';
 import { DEFAULT_PROJECT_ID } from './emulators.ts';
 import { LocalStackError } from './errors.ts';
+import type { ServedFunction } from './functions.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -16,14 +17,14 @@ function port(value: string): number {
   return n;
 }
 
-function functionList(value: string): FunctionName[] {
+function functionList(value: string): ServedFunction[] {
   const names = value.split(',').map((s) => s.trim());
   for (const n of names) {
     if (!(FUNCTION_NAMES as readonly string[]).includes(n)) {
       throw new InvalidArgumentError(`unknown function "${n}" (known: ${FUNCTION_NAMES.join(', ')})`);
     }
   }
-  return names as FunctionName[];
+  return names as ServedFunction[];
 }
 
 const program = new Command('local')
@@ -58,7 +59,7 @@ interface Options {
   pubsubPort?: number;
   firestorePort?: number;
   project: string;
-  functions?: FunctionName[];
+  functions?: ServedFunction[];
   logLevel: string;
   quietFunctions?: boolean;
 }
@@ -103,6 +104,7 @@ async function up(opts: Options): Promise<void> {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}\n`,
   );
+  if (cloud.functionUrls.api) out.write(`# console and API: ${cloud.functionUrls.api}/ (API at /v1)\n`);
   out.write(`# telemetry topic: projects/${cloud.projectId}/topics/${TOPOLOGY.topics.telemetry.name}\n`);
   out.write(`local cloud ready (project ${cloud.projectId}); Ctrl-C to stop\n`);
 }

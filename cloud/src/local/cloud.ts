@@ -3,7 +3,7 @@
  * served by functions-framework behind its push subscription. Used by `npm run local -- up`,
  * by `npm start`, and by every cloud / e2e test (started once per test file).
  */
-import { type FunctionName, TOPOLOGY, type Topology } from '@edgeflow/shared';
+import { TOPOLOGY, type Topology } from '@edgeflow/shared';
 import type { Logger } from 'pino';
 import { createLogger } from '../logging.ts';
 import {
@@ -12,10 +12,10 @@ import {
   startFirestoreEmulator,
   startPubSubEmulator,
 } from './emulators.ts';
-import { type FunctionServer, startFunction } from './functions.ts';
+import { type FunctionServer, type ServedFunction, startFunction } from './functions.ts';
 import { applyTopology } from './topology.ts';
 
-export const FUNCTION_NAMES: readonly FunctionName[] = ['ingest', 'notify', 'triage'];
+export const FUNCTION_NAMES: readonly ServedFunction[] = ['ingest', 'notify', 'triage', 'api'];
 
 export interface LocalCloudOptions {
   /** Default `demo-edgeflow`. */
@@ -25,12 +25,12 @@ export interface LocalCloudOptions {
   readonly logger?: Logger;
   readonly pubsubPort?: number;
   readonly firestorePort?: number;
-  /** Functions to serve; default all three. The others' subscriptions are created as pull. */
-  readonly functions?: readonly FunctionName[];
+  /** Functions to serve; default all four. Unserved functions' subscriptions are created as pull. */
+  readonly functions?: readonly ServedFunction[];
   /** Test-only: a module registering the named function instead of `cloud/src/index.ts`. */
-  readonly functionSources?: Partial<Record<FunctionName, string>>;
+  readonly functionSources?: Partial<Record<ServedFunction, string>>;
   /** Each line a function prints (its JSON logs); default: logged at debug. */
-  readonly onFunctionOutput?: (fn: FunctionName, line: string) => void;
+  readonly onFunctionOutput?: (fn: ServedFunction, line: string) => void;
   readonly topology?: Topology;
   /** Where PUBSUB_EMULATOR_HOST / FIRESTORE_EMULATOR_HOST / PATH are looked up; default process.env. */
   readonly hostEnv?: NodeJS.ProcessEnv;
@@ -40,8 +40,8 @@ export interface LocalCloud {
   readonly projectId: string;
   readonly pubsubHost: string;
   readonly firestoreHost: string;
-  /** Base URL of each served function, `http://127.0.0.1:<port>`. */
-  readonly functionUrls: Record<FunctionName, string>;
+  /** Base URL of each served function, `http://127.0.0.1:<port>`; `api` also serves the console at `/`. */
+  readonly functionUrls: Record<ServedFunction, string>;
   /**
    * What a client of this cloud needs (gateway, tests, CLIs): emulator hosts, project, topic
    * names. The functions run with this plus the pass-through `EDGEFLOW_*` settings.
@@ -49,9 +49,9 @@ export interface LocalCloud {
   readonly env: Readonly<Record<string, string>>;
   readonly topology: Topology;
   /** Process group id of a function's server, e.g. for a kill -9 fault test. */
-  functionPgid(fn: FunctionName): number;
+  functionPgid(fn: ServedFunction): number;
   /** Restarts one function (new process, new port, push endpoint re-pointed), optionally with extra env. */
-  restartFunction(fn: FunctionName, env?: Readonly<Record<string, string>>): Promise<void>;
+  restartFunction(fn: ServedFunction, env?: Readonly<Record<string, string>>): Promise<void>;
   /** Deletes every Firestore document of the project (between tests). */
   clearFirestore(): Promise<void>;
   stop(): Promise<void>;
@@ -95,9 +95,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       return { ...env, ...clientEnv, ...options.env, ...extra };
     };
 
-    const servers = new Map<FunctionName, FunctionServer>();
+    const servers = new Map<ServedFunction, FunctionServer>();
     const launch = async (
-      fn: FunctionName,
+      fn: ServedFunction,
       extra?: Readonly<Record<string, string>>,
     ): Promise<FunctionServer> => {
       const server = await startFunction({
@@ -117,8 +117,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     await settleAll(served.map((fn) => launch(fn)));
 
-    const urls = (): Record<FunctionName, string> => {
-      const out = {} as Record<FunctionName, string>;
+    const urls = (): Record<ServedFunction, string> => {
+      const out = {} as Record<ServedFunction, string>;
       for (const [fn, s] of servers) out[fn] = s.url;
       return out;
     };

@@ -19,8 +19,17 @@ export const FUNCTIONS_SOURCE = resolve(dirname(fileURLToPath(import.meta.url)),
 
 const require = createRequire(import.meta.url);
 
+/**
+ * What the local stack serves: the Pub/Sub-driven functions of the topology, and the `api`
+ * HTTP function (the operator API and console), which no subscription pushes to.
+ */
+export type ServedFunction = FunctionName | 'api';
+
+/** Functions registered with `functions.http` rather than `functions.cloudEvent`. */
+const HTTP_FUNCTIONS: ReadonlySet<ServedFunction> = new Set(['api']);
+
 export interface FunctionServer {
-  readonly name: FunctionName;
+  readonly name: ServedFunction;
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly pgid: number;
@@ -29,7 +38,7 @@ export interface FunctionServer {
 }
 
 export interface StartFunctionOptions {
-  readonly name: FunctionName;
+  readonly name: ServedFunction;
   /** Module that registers `name`; default FUNCTIONS_SOURCE. */
   readonly source?: string;
   readonly env: NodeJS.ProcessEnv;
@@ -50,7 +59,7 @@ export async function startFunction(options: StartFunctionOptions): Promise<Func
     [
       main,
       `--target=${options.name}`,
-      '--signature-type=cloudevent',
+      `--signature-type=${HTTP_FUNCTIONS.has(options.name) ? 'http' : 'cloudevent'}`,
       `--source=${options.source ?? FUNCTIONS_SOURCE}`,
       `--port=${port}`,
     ],

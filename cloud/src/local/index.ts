@@ -17,6 +17,6 @@ export {
 } from './emulators.ts';
 export { type LocalErrorCode, LocalErrorCodes, LocalStackError } from './errors.ts';
 export { type FaultProxy, type LinkState, startFaultProxy } from './fault-proxy.ts';
-export { FUNCTIONS_SOURCE } from './functions.ts';
+export { FUNCTIONS_SOURCE, type ServedFunction } from './functions.ts';
 export { freePort, waitForHttp } from './net.ts';
 export { applyTopology, pubsubClient, pushEndpoint } from './topology.ts';

@@ -67,7 +67,7 @@ describe('startLocalCloud', () => {
       EDGEFLOW_PROJECT_ID: cloud.projectId,
       EDGEFLOW_TELEMETRY_TOPIC: TOPOLOGY.topics.telemetry.name,
     });
-    expect(Object.keys(cloud.functionUrls).sort()).toEqual(['ingest', 'notify', 'triage']);
+    expect(Object.keys(cloud.functionUrls).sort()).toEqual(['api', 'ingest', 'notify', 'triage']);
     // The JVMs we launched (none when the environment names shared emulators).
     const launched = Number(!process.env.PUBSUB_EMULATOR_HOST) + Number(!process.env.FIRESTORE_EMULATOR_HOST);
     expect(ourJavaEmulators()).toHaveLength(launched);

@@ -10,16 +10,16 @@
  * Function logs are kept (last lines) in `local.functionLogs`, and printed when a test
  * fails, so a failing assertion comes with what the functions said.
  */
-import type { FunctionName } from '@edgeflow/shared';
 import type { Firestore } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, onTestFailed } from 'vitest';
 import { firestoreFor, pubsubFor } from '../../src/local/clients.ts';
+import type { ServedFunction } from '../../src/local/functions.ts';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../src/local/index.ts';
 import { createLogger } from '../../src/logging.ts';
 
 export interface FunctionLogLine {
-  readonly fn: FunctionName;
+  readonly fn: ServedFunction;
   readonly line: string;
   /** The parsed JSON log line, when it was JSON. */
   readonly json: Record<string, unknown> | undefined;

@@ -61,6 +61,9 @@ export interface AlertRecord {
   attempts: DeliveryAttempt[];
   ackedAtMs: number | null;
   resolvedAtMs: number | null;
+  /** Operator who acknowledged / resolved (absent on records written before the history). */
+  ackedBy?: string | null;
+  resolvedBy?: string | null;
 }
 
 export interface ClaimOptions {
@@ -171,12 +174,16 @@ export function mergeEvent(current: AlertRecord | undefined, e: AlertEvent): Ale
     r.value = e.value;
     r.message = e.message;
   } else {
-    if (r.clearedAtMs === null || e.tsMs < r.clearedAtMs) r.clearedAtMs = e.tsMs;
-    r.clearedValue = e.value;
+    if (r.clearedAtMs === null || e.tsMs < r.clearedAtMs) {
+      r.clearedAtMs = e.tsMs;
+      r.clearedValue = e.value;
+    }
     if (r.raisedAtMs === null) r.message = e.message;
-    if (r.state !== 'resolved') {
+    // Resolved by the clear (not by an operator): the earliest clear is the resolution, as
+    // the history fold (alerts/history.ts) computes it whatever order the clears arrive in.
+    if (r.state !== 'resolved' || !r.resolvedBy) {
       r.state = 'resolved';
-      r.resolvedAtMs = e.tsMs;
+      r.resolvedAtMs = r.clearedAtMs;
     }
   }
   return r;

@@ -1,0 +1,60 @@
+/**
+ * API configuration from the environment, validated once at start-up and frozen. Overrides:
+ * `EDGEFLOW_API_MAX_READS=1000`, `EDGEFLOW_API_MAX_STREAMS=50`. The console's directory is
+ * `EDGEFLOW_CONSOLE_DIR` (default `<repo>/console/dist`).
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildConfig, TOPOLOGY } from '@edgeflow/shared';
+import Type, { type Static } from 'typebox';
+
+export const DEFAULT_CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../console/dist');
+
+export const ApiConfigSchema = Type.Object({
+  /**
+   * Firestore documents one request may read (billed reads: query results and gets). A
+   * request that would need more is refused with EDGEFLOW_API_READ_CAP (422) instead of
+   * reading them: 500 covers 20 days of hourly buckets, or 125 gateways' latest shards.
+   */
+  maxReads: Type.Integer({ minimum: 10, maximum: 10_000, default: 500 }),
+  /** Points one series response may hold; a larger range x interval is a 400 naming the smallest interval that fits. */
+  maxPoints: Type.Integer({ minimum: 100, maximum: 100_000, default: 10_000 }),
+  /** Longest range served raw (no `interval`). */
+  rawMaxRangeMs: Type.Integer({ minimum: 60_000, default: 3_600_000 }),
+  /** A device with nothing newer than this is `stale`. */
+  staleAfterMs: Type.Integer({ minimum: 1_000, default: 300_000 }),
+  /** Device profiles are read as one catalogue per instance, refreshed after this. */
+  profileTtlMs: Type.Integer({ minimum: 0, default: 60_000 }),
+  /** Bound on the profile catalogue (documents read to build it). */
+  maxProfiles: Type.Integer({ minimum: 1, default: 20_000 }),
+  /** Concurrent SSE streams per instance; one more gets 503 (counted). */
+  maxStreams: Type.Integer({ minimum: 1, maximum: 1_000, default: 20 }),
+  heartbeatMs: Type.Integer({ minimum: 100, default: 15_000 }),
+  /** Events one slow stream may have queued before it is closed (counted). */
+  streamQueueMax: Type.Integer({ minimum: 10, default: 1_000 }),
+  deadlineMs: Type.Integer({ minimum: 100, default: 20_000 }),
+  /** Identity recorded for ack/resolve when no Google front end names the caller. */
+  localOperator: Type.String({ minLength: 1, default: 'local-operator' }),
+});
+
+export type ApiConfig = Static<typeof ApiConfigSchema> & {
+  readonly projectId: string | undefined;
+  readonly consoleDir: string;
+  readonly topology: typeof TOPOLOGY;
+};
+
+export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
+  const base = buildConfig({
+    schema: ApiConfigSchema,
+    file: {},
+    env,
+    envPrefix: 'EDGEFLOW_API_',
+    source: 'env',
+  });
+  return Object.freeze({
+    ...base,
+    projectId: env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
+    consoleDir: env.EDGEFLOW_CONSOLE_DIR ? resolve(env.EDGEFLOW_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
+    topology: TOPOLOGY,
+  });
+}
