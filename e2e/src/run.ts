@@ -167,7 +167,7 @@ export async function runScenarios(options: RunOptions, events: RunEvents = {}):
     ...(options.gatewayConfig ? { gatewayConfig: options.gatewayConfig } : {}),
     ...(options.cloudEnv ? { cloudEnv: options.cloudEnv } : {}),
   });
-  const apiUrl = (pipeline.cloud.functionUrls as Readonly<Record<string, string>>).api;
+  const apiUrl = pipeline.cloud.functionUrls.api as string | undefined;
   events.onCloudReady?.({
     consoleUrl: apiUrl ? `${apiUrl}/` : null,
     firestoreHost: pipeline.cloud.firestoreHost,
