@@ -35,6 +35,8 @@ const RANGES: readonly RangeChoice[] = [
 const TARGET_POINTS = 600;
 const NICE_INTERVALS_S = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 86_400];
 const MAX_EPISODES = 200;
+/** The API serves raw readings for ranges up to an hour (EDGEFLOW_API_RAW_MAX_RANGE_MS default). */
+const RAW_MAX_RANGE_MS = 3_600_000;
 const LIVE_REFRESH_MS = 5000;
 
 export const devicePage: Page = (root, params, query) => {
@@ -48,8 +50,12 @@ export const devicePage: Page = (root, params, query) => {
   const setQuery = (p: Record<string, string>) => {
     location.hash = `#/devices/${encodeURIComponent(deviceId)}?${new URLSearchParams(p)}`;
   };
-  const startInput = h('input', { type: 'datetime-local', id: 'r-start', value: query.get('start') ?? '' });
-  const endInput = h('input', { type: 'datetime-local', id: 'r-end', value: query.get('end') ?? '' });
+  const startInput = h('input', {
+    type: 'datetime-local',
+    id: 'r-start',
+    value: localInput(query.get('start')),
+  });
+  const endInput = h('input', { type: 'datetime-local', id: 'r-end', value: localInput(query.get('end')) });
   const rangeBar = h(
     'div',
     { class: 'ranges', role: 'group', 'aria-label': 'Time range' },
@@ -85,10 +91,12 @@ export const devicePage: Page = (root, params, query) => {
 
   const range = (): { start: number; end: number; interval?: string } => {
     if (rangeKey === 'custom') {
-      const start = Date.parse(query.get('start') ?? '');
-      const end = Date.parse(query.get('end') ?? '');
+      const start = parseTime(query.get('start'));
+      const end = parseTime(query.get('end'));
       if (Number.isFinite(start) && Number.isFinite(end) && end > start)
-        return { start, end, interval: intervalFor(end - start) };
+        return end - start <= RAW_MAX_RANGE_MS
+          ? { start, end }
+          : { start, end, interval: intervalFor(end - start) };
     }
     const choice = RANGES.find((r) => r.key === rangeKey) ?? RANGES[1]!;
     const end = Date.now();
@@ -223,6 +231,19 @@ function renderChart(
     ),
   );
   metricChart(plot, { title: metric, series: s, rangeMs: r, episodes, thresholds, width });
+}
+
+/** A custom range bound: epoch ms (links, scripts) or the datetime-local input's local time. */
+function parseTime(text: string | null): number {
+  if (!text) return Number.NaN;
+  return /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+}
+
+function localInput(text: string | null): string {
+  const ms = parseTime(text);
+  if (!Number.isFinite(ms)) return '';
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
 }
 
 function intervalFor(rangeMs: number): string {
