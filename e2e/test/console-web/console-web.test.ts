@@ -3,7 +3,7 @@
  * it, keeping the pipeline up after the scenario) with a short heatwave, Debian's chromium on
  * the console URL it prints, the api function behind it. The fleet page lists the devices, an
  * alert raised by the scenario appears on the open alerts page without a reload, Acknowledge
- * changes the record in Firestore, on the page and in the terminal view, the device page's
+ * changes the record in Firestore, on the page, in the terminal view and in the alerts CLI, the device page's
  * chart has the points the API serves, and Ctrl-C then stops everything cleanly.
  */
 import { join } from 'node:path';
@@ -13,11 +13,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Series } from '../../../cloud/src/api/contract.ts';
 import { type Browser, launchChromium } from '../../../console/tools/chromium.ts';
-import { type Child, spawnNode } from '../../src/child.ts';
+import { type Child, runNode, spawnNode } from '../../src/child.ts';
 
 const E2E = fileURLToPath(new URL('../..', import.meta.url));
 const START = join(E2E, 'src', 'start.ts');
 const SCENARIO = join(E2E, 'scenarios', 'console-heatwave.yaml');
+const ALERTS_CLI = join(E2E, '..', 'cloud', 'src', 'cli', 'alerts.ts');
 const ARTIFACTS = join(E2E, '..', 'test-artifacts', 'console-web');
 const READY_MS = 180_000;
 const WAIT_MS = 60_000;
@@ -25,6 +26,8 @@ const WAIT_MS = 60_000;
 let app: Child;
 const output: string[] = [];
 let consoleUrl: string;
+let firestoreHost: string;
+let projectId: string;
 let db: Firestore;
 let browser: Browser;
 let page: Page;
@@ -39,9 +42,11 @@ beforeAll(async () => {
     READY_MS,
   );
   consoleUrl = ready[1]!;
+  firestoreHost = ready[2]!;
+  projectId = ready[3]!;
   // The SDK's documented switch to emulator mode (no credentials) is this variable.
-  process.env.FIRESTORE_EMULATOR_HOST = ready[2]!;
-  db = new Firestore({ projectId: ready[3]!, ignoreUndefinedProperties: true });
+  process.env.FIRESTORE_EMULATOR_HOST = firestoreHost;
+  db = new Firestore({ projectId, ignoreUndefinedProperties: true });
   browser = await launchChromium();
   page = await browser.newPage();
   page.setDefaultTimeout(WAIT_MS);
@@ -96,13 +101,25 @@ describe('console on the local stack (npm start)', () => {
   );
 
   it(
-    'Acknowledge changes the record in Firestore, on the page and in the terminal view',
+    'Acknowledge changes the record in Firestore, on the page, in the terminal view and in the alerts CLI',
     async () => {
       const row = page.locator(`tr[data-alert="${alertId}"]`);
       await row.getByRole('button', { name: `Acknowledge ${alertId}` }).click();
       await expect.poll(() => row.getAttribute('data-state'), { timeout: WAIT_MS }).toBe('acknowledged');
       const record = (await db.collection('alerts').doc(alertId).get()).data();
       expect(record?.state).toBe('acknowledged');
+      // The alerts CLI reads the same record.
+      const listed = await runNode(ALERTS_CLI, ['list', '--json'], {
+        ...process.env,
+        FIRESTORE_EMULATOR_HOST: firestoreHost,
+        EDGEFLOW_PROJECT_ID: projectId,
+      });
+      const mine = listed
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { alertId: string; state: string })
+        .find((r) => r.alertId === alertId);
+      expect(mine?.state).toBe('acknowledged');
       await expect
         .poll(() => output.some((l) => l.includes('ACKED')), { timeout: WAIT_MS, interval: 500 })
         .toBe(true);
