@@ -19,6 +19,7 @@ function actions(a: AlertSummary, after: (updated: AlertSummary) => void, note?:
     try {
       after((await (what === 'ack' ? api.ack : api.resolve)(a.alertId, note?.())).alert);
     } catch (err) {
+      out.className = 'msg failed';
       out.textContent = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
       button.disabled = false;
     }
@@ -50,7 +51,7 @@ export const alertsPage: Page = (root, _params, query) => {
   let alerts: AlertSummary[] = [];
   let disposed = false;
   const status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…');
-  const tableBox = h('div', {});
+  const tableBox = h('div', { class: 'scroll' });
   const href = (t: string) => `#/alerts?${new URLSearchParams({ state: t, ...(device ? { device } : {}) })}`;
   replace(
     root,
@@ -112,7 +113,7 @@ export const alertsPage: Page = (root, _params, query) => {
               h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(a.deviceId)}` }, a.deviceId)),
               h('td', {}, a.metric),
               h('td', { class: 'num' }, formatValue(a.value)),
-              h('td', {}, a.message),
+              h('td', { class: 'wrap' }, a.message),
               h('td', {}, isoTime(a.raisedAtMs)),
               h('td', {}, isoTime(a.clearedAtMs)),
               h('td', {}, a.source),

@@ -10,10 +10,10 @@ const PREVIEW_CONCURRENCY = 4;
 
 export const deadLettersPage: Page = (root) => {
   let disposed = false;
-  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const body = h('div', { class: 'scroll' }, h('p', { class: 'muted' }, 'Loading…'));
   replace(root, h('h1', {}, 'Dead letters'), body);
 
-  const replayButton = (d: DeadLetterSummary, stateCell: HTMLElement) => {
+  const replayButton = (d: DeadLetterSummary, stateCell: HTMLElement, countCell: HTMLElement) => {
     const out = h('span', { class: 'msg', role: 'status' });
     const button = h(
       'button',
@@ -24,9 +24,12 @@ export const deadLettersPage: Page = (root) => {
           button.disabled = true;
           try {
             const r = (await api.replay(d.id)) as { replayCount?: number };
-            out.textContent = `replayed (${r.replayCount ?? '?'} so far)`;
+            out.className = 'msg';
+            out.textContent = 'replayed';
             replace(stateCell, badge('replayed'));
+            countCell.textContent = String(r.replayCount ?? d.replayCount + 1);
           } catch (err) {
+            out.className = 'msg failed';
             out.textContent = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
             button.disabled = false;
           }
@@ -72,20 +75,21 @@ export const deadLettersPage: Page = (root) => {
       const rows = page.items.map((d) => {
         const preview = h('td', {}, h('span', { class: 'muted' }, 'loading…'));
         const stateCell = h('td', {}, badge(d.state));
+        const countCell = h('td', { class: 'num' }, d.replayCount);
         todo.push({ id: d.id, cell: preview });
         return h(
           'tr',
           { 'data-dead-letter': d.id },
           h('th', { scope: 'row' }, h('code', {}, d.id)),
           h('td', {}, isoTime(d.recordedAtMs)),
-          h('td', {}, h('code', {}, d.code), ' ', d.reason),
+          h('td', { class: 'wrap' }, h('code', {}, d.code), ' ', d.reason),
           h('td', {}, d.source, d.subscription ? h('div', { class: 'muted' }, d.subscription) : null),
           h('td', { class: 'num' }, d.deliveryAttempt ?? '—'),
           h('td', { class: 'num' }, bytesText(d.dataBytes)),
           preview,
           stateCell,
-          h('td', { class: 'num' }, d.replayCount),
-          h('td', {}, replayButton(d, stateCell)),
+          countCell,
+          h('td', {}, replayButton(d, stateCell, countCell)),
         );
       });
       replace(
