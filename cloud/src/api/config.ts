@@ -33,6 +33,13 @@ export const ApiConfigSchema = Type.Object({
   /** Events one slow stream may have queued before it is closed (counted). */
   streamQueueMax: Type.Integer({ minimum: 10, default: 1_000 }),
   deadlineMs: Type.Integer({ minimum: 100, default: 20_000 }),
+  /** The widest bucket window ingest writes (its EDGEFLOW_INGEST_BUCKET_WINDOW_MS). */
+  bucketWindowMs: Type.Integer({ minimum: 60_000, maximum: 86_400_000, default: 3_600_000 }),
+  /**
+   * Take the operator's identity from Google's front end (IAP header, verified ID token);
+   * infra sets it for the deployed function. Off by default: elsewhere anyone can set headers.
+   */
+  trustGoogleIdentity: Type.Boolean({ default: false }),
   /** Identity recorded for ack/resolve when no Google front end names the caller. */
   localOperator: Type.String({ minLength: 1, default: 'local-operator' }),
 });

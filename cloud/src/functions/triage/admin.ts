@@ -14,7 +14,7 @@ import {
   TOPOLOGY,
   type Topology,
 } from '@edgeflow/shared';
-import { FieldValue, type Firestore, Timestamp } from '@google-cloud/firestore';
+import { FieldPath, FieldValue, type Firestore, type Query, Timestamp } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
 import { DEAD_LETTERS_COLLECTION, type DeadLetterDoc } from './dead-letter.ts';
 
@@ -55,15 +55,20 @@ export class DeadLetterAdmin {
     this.#nowMs = options.nowMs;
   }
 
-  /** Newest first. `state` filters on `open` / `replayed`. */
-  async list(options: { limit?: number; state?: 'open' | 'replayed' } = {}): Promise<DeadLetterEntry[]> {
-    let query = this.#db.collection(DEAD_LETTERS_COLLECTION).orderBy('recordedAt', 'desc');
-    if (options.state)
-      query = this.#db.collection(DEAD_LETTERS_COLLECTION).where('state', '==', options.state);
+  /**
+   * Newest first (by recordedAt, then id), sorted by the query before the limit applies
+   * (the state filter is served by the (state, recordedAt desc) composite index). `after`
+   * continues after a previous page's last letter: its recordedAt ms and id.
+   */
+  async list(
+    options: { limit?: number; state?: 'open' | 'replayed'; after?: readonly [number, string] } = {},
+  ): Promise<DeadLetterEntry[]> {
+    let query: Query = this.#db.collection(DEAD_LETTERS_COLLECTION);
+    if (options.state) query = query.where('state', '==', options.state);
+    query = query.orderBy('recordedAt', 'desc').orderBy(FieldPath.documentId(), 'desc');
+    if (options.after) query = query.startAfter(Timestamp.fromMillis(options.after[0]), options.after[1]);
     const snap = await query.limit(options.limit ?? 1000).get();
-    const entries = snap.docs.map((d) => ({ id: d.id, doc: d.data() as DeadLetterDoc }));
-    // The state filter cannot be combined with the order without a composite index on GCP.
-    return entries.sort((a, b) => millis(b.doc.recordedAt) - millis(a.doc.recordedAt));
+    return snap.docs.map((d) => ({ id: d.id, doc: d.data() as DeadLetterDoc }));
   }
 
   async get(id: string): Promise<DeadLetterEntry | undefined> {
@@ -139,10 +144,6 @@ export function describePayload(doc: DeadLetterDoc): { header?: BatchHeader; hea
     const code = (err as { code?: string }).code;
     return { headerError: `${code ? `${code}: ` : ''}${(err as Error).message}` };
   }
-}
-
-function millis(t: Timestamp | null | undefined): number {
-  return t && typeof t.toMillis === 'function' ? t.toMillis() : 0;
 }
 
 function shortName(name: string | null): string {

@@ -1,0 +1,118 @@
+/**
+ * GET /v1/devices: every known device from the latest-value shards (one document per shard
+ * holds ~12-50 devices, so 1000 devices cost tens of reads, not 1000), joined with the
+ * profile catalogue and the open alerts. Sorted by device id; the cursor is the last id.
+ */
+import { METRIC_CATALOG } from '@edgeflow/shared';
+import type { RequestContext } from './context.ts';
+import type { DeviceList, DeviceState, DeviceSummary, LatestValue } from './contract.ts';
+import {
+  encodeCursor,
+  ParamProblems,
+  parseCursor,
+  parseEnum,
+  parseLimit,
+  rejectUnknown,
+  single,
+} from './params.ts';
+import type { FleetReads } from './ports.ts';
+import type { ProfileCatalog } from './profiles.ts';
+
+const STATES: readonly DeviceState[] = ['ok', 'alerting', 'stale', 'unregistered'];
+export const DEVICES_MAX_LIMIT = 1000;
+
+export interface DevicesDeps {
+  readonly reads: FleetReads;
+  readonly profiles: ProfileCatalog;
+}
+
+interface Seen {
+  gatewayId: string;
+  metrics: Record<string, LatestValue>;
+  lastSeenMs: number | null;
+}
+
+export async function listDevices(ctx: RequestContext, deps: DevicesDeps): Promise<DeviceList> {
+  const problems = new ParamProblems();
+  rejectUnknown(ctx.query, ['site', 'state', 'limit', 'cursor'], problems);
+  const site = single(ctx.query, 'site', problems);
+  const state = parseEnum(ctx.query, 'state', STATES, problems);
+  const limit = parseLimit(ctx.query, DEVICES_MAX_LIMIT, 200, problems);
+  const cursor = parseCursor(ctx.query, ['string'], problems);
+  problems.throwIfAny();
+
+  const { budget } = ctx;
+  const profiles = await deps.profiles.get(budget);
+  budget.reserve(1, 'the latest-value shards');
+  const shards = await deps.reads.listShards(budget.remaining - 1);
+  budget.charge(shards.reads);
+  if (shards.truncated) budget.refuse('listing the latest-value shards');
+  budget.reserve(1, 'the open alerts');
+  const open = await deps.reads.openAlertDevices(budget.remaining - 1);
+  budget.charge(open.reads);
+  if (open.truncated) budget.refuse('counting open alerts');
+
+  const openByDevice = new Map<string, number>();
+  for (const d of open.items) openByDevice.set(d, (openByDevice.get(d) ?? 0) + 1);
+  const seen = new Map<string, Seen>();
+  for (const shard of shards.items) {
+    for (const [deviceId, metrics] of Object.entries(shard.series)) {
+      const units = profiles.get(deviceId)?.units;
+      let entry = seen.get(deviceId);
+      if (!entry) {
+        entry = { gatewayId: shard.gatewayId, metrics: {}, lastSeenMs: null };
+        seen.set(deviceId, entry);
+      }
+      for (const [metric, s] of Object.entries(metrics)) {
+        const prior = entry.metrics[metric];
+        // A device that moved gateways appears in both: the newest value wins.
+        if (prior && prior.tsMs >= s.tsMs) continue;
+        entry.metrics[metric] = {
+          v: s.v,
+          tsMs: s.tsMs,
+          seq: s.seq,
+          unit: units?.[metric] ?? METRIC_CATALOG[metric]?.unit ?? null,
+        };
+        if (entry.lastSeenMs === null || s.tsMs > entry.lastSeenMs) {
+          entry.lastSeenMs = s.tsMs;
+          entry.gatewayId = shard.gatewayId;
+        }
+      }
+    }
+  }
+  const ids = new Set<string>([...seen.keys(), ...profiles.keys()]);
+  const all: DeviceSummary[] = [];
+  for (const deviceId of [...ids].sort()) {
+    const s = seen.get(deviceId);
+    const p = profiles.get(deviceId);
+    const openAlerts = openByDevice.get(deviceId) ?? 0;
+    const lastSeenMs = s?.lastSeenMs ?? null;
+    const deviceState: DeviceState = !p
+      ? 'unregistered'
+      : openAlerts > 0
+        ? 'alerting'
+        : lastSeenMs === null || ctx.nowMs - lastSeenMs > ctx.config.staleAfterMs
+          ? 'stale'
+          : 'ok';
+    const summary: DeviceSummary = {
+      deviceId,
+      gatewayId: s?.gatewayId ?? '',
+      site: p?.site ?? null,
+      name: p?.name ?? null,
+      profile: p ? p.deviceId : null,
+      metrics: s?.metrics ?? {},
+      lastSeenMs,
+      state: deviceState,
+      openAlerts,
+    };
+    if (site !== undefined && summary.site !== site) continue;
+    if (state !== undefined && summary.state !== state) continue;
+    all.push(summary);
+  }
+  const after = cursor?.[0] as string | undefined;
+  const from = after === undefined ? 0 : all.findIndex((d) => d.deviceId > after);
+  const page = from < 0 ? [] : all.slice(from, from + limit);
+  const last = page[page.length - 1];
+  const more = from >= 0 && from + limit < all.length;
+  return { items: page, nextCursor: more && last ? encodeCursor([last.deviceId]) : null, total: all.length };
+}
