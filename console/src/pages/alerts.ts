@@ -50,7 +50,11 @@ export const alertsPage: Page = (root, _params, query) => {
   const device = query.get('device') ?? undefined;
   let alerts: AlertSummary[] = [];
   let disposed = false;
-  const status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…');
+  const status = h(
+    'p',
+    { class: 'muted', 'aria-live': 'polite', 'data-testid': 'alerts-status' },
+    'Loading…',
+  );
   const tableBox = h('div', { class: 'scroll' });
   const href = (t: string) => `#/alerts?${new URLSearchParams({ state: t, ...(device ? { device } : {}) })}`;
   replace(
