@@ -121,7 +121,7 @@ export const fleetPage: Page = (root, _params, query) => {
       gatewaysBox,
       h('h2', { id: 'gw-h' }, `Gateways (${gateways.length})`),
       gateways.length === 0
-        ? h('p', { class: 'muted' }, 'No gateway has sent a batch yet.')
+        ? h('p', { class: 'muted' }, 'No gateway has reported to the cloud yet.')
         : h(
             'table',
             { class: 'grid', 'data-testid': 'gateways' },
@@ -193,7 +193,8 @@ export const fleetPage: Page = (root, _params, query) => {
     cells.clear();
     const sparks: { deviceId: string; metric: string; cell: HTMLElement }[] = [];
     const rows = shown.map((d) => {
-      const firstMetric = Object.keys(d.metrics).sort()[0];
+      // Temperature when the device has it (what operators watch most), else its first metric.
+      const firstMetric = 'temperature' in d.metrics ? 'temperature' : Object.keys(d.metrics).sort()[0];
       const sparkCell = h('td', { class: 'spark' });
       if (firstMetric && sparks.length < MAX_SPARKLINES)
         sparks.push({ deviceId: d.deviceId, metric: firstMetric, cell: sparkCell });
@@ -234,7 +235,7 @@ export const fleetPage: Page = (root, _params, query) => {
           h(
             'tr',
             {},
-            ['Device', 'Name', 'Site', 'State', 'Open alerts', ...metrics, 'Updated', 'Last 15 min'].map(
+            ['Device', 'Name', 'Site', 'State', 'Open alerts', ...metrics, 'Updated', 'Trend (15 min)'].map(
               (c) => h('th', { scope: 'col' }, c),
             ),
           ),
@@ -254,7 +255,7 @@ export const fleetPage: Page = (root, _params, query) => {
           const s = await api.series(job.deviceId, job.metric, {
             start: end - SPARK_WINDOW_MS,
             end,
-            interval: '30s',
+            interval: '10s',
             agg: 'avg',
           });
           if (job.cell.isConnected && s.points.t.length > 1) {
