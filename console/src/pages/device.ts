@@ -110,7 +110,11 @@ export const devicePage: Page = (root, params, query) => {
         api.device(deviceId),
         api.alerts({ device: deviceId, limit: MAX_EPISODES }),
       ]);
-      const metrics = [...new Set([...Object.keys(d.device.metrics), ...Object.keys(d.rules)])].sort();
+      // Metrics with alerts first (what the operator came for), then by name.
+      const alerted = new Set(alerts.items.map((a) => a.metric));
+      const metrics = [...new Set([...Object.keys(d.device.metrics), ...Object.keys(d.rules)])].sort(
+        (a, b) => Number(alerted.has(b)) - Number(alerted.has(a)) || a.localeCompare(b),
+      );
       const series = await Promise.all(
         metrics.map((m) =>
           api
