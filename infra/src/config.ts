@@ -28,6 +28,9 @@ const REGION_PATTERN = '^[a-z]+(-[a-z]+)+[0-9]+$';
 /** A Firestore location: a region, or a multi-region such as `nam5` / `eur3`. */
 const FIRESTORE_LOCATION_PATTERN = '^([a-z]+(-[a-z]+)+[0-9]+|[a-z]{3,4}[0-9]{1,2})$';
 const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
+/** An IAM member naming people or a group: never `allUsers` / `allAuthenticatedUsers`. */
+const OPERATOR_MEMBER_PATTERN =
+  '^(user|group|serviceAccount):[^@\\s]+@[^@\\s]+\\.[^@\\s]+$|^domain:[a-z0-9.-]+\\.[a-z]+$';
 
 function functionSizing(defaults: { minInstances: number; maxInstances: number; memoryMb: number }) {
   return Type.Object(
@@ -98,6 +101,14 @@ export const InfraConfigSchema = Type.Object({
   smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://', maxLength: 2048 })),
   /** Sender address for alert emails. */
   smtpFrom: Type.Optional(Type.String({ pattern: EMAIL_PATTERN })),
+  /**
+   * Who may call the operator API and open the console (`roles/run.invoker` on the api
+   * function, nothing else): IAM members such as `group:ops@example.com`, `user:a@example.com`.
+   * Public members (`allUsers`, `allAuthenticatedUsers`) are refused.
+   */
+  operators: Type.Array(Type.String({ pattern: OPERATOR_MEMBER_PATTERN }), { maxItems: 50, default: [] }),
+  /** Sizing of the api function (operator API and console). */
+  apiFunction: functionSizing({ minInstances: 0, maxInstances: 3, memoryMb: 512 }),
 });
 
 export type AlertChannelConfig = Static<typeof AlertChannelSchema>;
@@ -134,6 +145,8 @@ export const CONFIG_KEYS: Readonly<Record<ConfigField, KeySpec>> = {
   webhookFormat: { key: 'edgeflow:webhookFormat', json: false },
   smtpUrl: { key: 'edgeflow:smtpUrl', json: false },
   smtpFrom: { key: 'edgeflow:smtpFrom', json: false },
+  operators: { key: 'edgeflow:operators', json: true },
+  apiFunction: { key: 'edgeflow:apiFunction', json: true },
 };
 
 const checker = compileChecker<Static<typeof InfraConfigSchema>>(InfraConfigSchema, 'infra config');

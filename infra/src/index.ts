@@ -27,6 +27,7 @@ export const {
   topics,
   subscriptions,
   functionUrls,
+  apiUrl,
   serviceAccounts,
   firestoreDatabase,
   functionSourceObject,

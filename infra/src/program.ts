@@ -9,6 +9,7 @@ import { type FunctionSource, Functions } from './components/functions.ts';
 import { Identity } from './components/identity.ts';
 import { Messaging } from './components/messaging.ts';
 import { Monitoring } from './components/monitoring.ts';
+import { OperatorApi } from './components/operator-api.ts';
 import { Storage } from './components/storage.ts';
 import { type InfraConfig, secretSetting } from './config.ts';
 import { notifySecrets } from './env.ts';
@@ -37,6 +38,8 @@ export interface EdgeflowStack {
   readonly functions: Functions;
   readonly messaging: Messaging;
   readonly monitoring: Monitoring;
+  /** Only with operators configured: an API nobody may invoke would be cost and surface for nothing. */
+  readonly operatorApi: OperatorApi | undefined;
   readonly outputs: ReturnType<typeof stackOutputs>;
 }
 
@@ -125,14 +128,40 @@ export function createEdgeflow(args: ProgramArgs): EdgeflowStack {
     afterApis,
   );
 
-  const parts = { apis, identity, storage, functions, messaging, monitoring };
+  const operatorApi =
+    config.operators.length === 0
+      ? undefined
+      : new OperatorApi(
+          'edgeflow-api',
+          {
+            project,
+            region: config.region,
+            topology,
+            sourceBucket: storage.sourceBucket,
+            sourceObject: functions.sourceObject,
+            buildAccount: identity.build,
+            database: storage.database,
+            operators: config.operators,
+            sizing: config.apiFunction,
+          },
+          // The replay topics must exist before the publisher bindings on them.
+          { dependsOn: [apis, identity, storage, messaging] },
+        );
+
+  const parts = { apis, identity, storage, functions, messaging, monitoring, operatorApi };
   return { ...parts, outputs: stackOutputs(config, topology, parts) };
 }
 
 function stackOutputs(
   config: InfraConfig,
   topology: Topology,
-  parts: { identity: Identity; storage: Storage; functions: Functions; messaging: Messaging },
+  parts: {
+    identity: Identity;
+    storage: Storage;
+    functions: Functions;
+    messaging: Messaging;
+    operatorApi: OperatorApi | undefined;
+  },
 ) {
   const { identity, functions, messaging } = parts;
   const telemetryTopic = messaging.topics.get(topology.topics.telemetry.name);
@@ -154,6 +183,7 @@ function stackOutputs(
     build: identity.build.email,
   };
   for (const fn of FUNCTION_NAMES) serviceAccounts[fn] = identity.runtime[fn].email;
+  if (parts.operatorApi) serviceAccounts.api = parts.operatorApi.account.email;
   const functionUrls = {} as Record<FunctionName, pulumi.Output<string>>;
   for (const fn of FUNCTION_NAMES) functionUrls[fn] = functions.functions[fn].url;
   return {
@@ -162,6 +192,8 @@ function stackOutputs(
     topics: Object.fromEntries([...messaging.topics].map(([name, t]) => [name, t.id])),
     subscriptions: Object.fromEntries([...messaging.subscriptions].map(([name, s]) => [name, s.id])),
     functionUrls,
+    /** The operator API (/v1) and console (/): call with `Authorization: Bearer $(gcloud auth print-identity-token)`. */
+    apiUrl: parts.operatorApi ? parts.operatorApi.function.url : pulumi.output(null),
     serviceAccounts,
     firestoreDatabase: parts.storage.database.name,
     functionSourceObject: functions.sourceObject.name,

@@ -45,6 +45,7 @@ describe('src/index.ts', () => {
 
   it('exports the stack outputs', async () => {
     expect(Object.keys(entry).sort()).toEqual([
+      'apiUrl',
       'firestoreDatabase',
       'functionSourceObject',
       'functionUrls',

@@ -20,9 +20,19 @@
  * Runs while the Pulumi program loads, on the deployer's machine; never at resource time.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 
 export const DEFAULT_EXTERNAL: readonly string[] = ['@google-cloud/*', 'cbor-extract'];
@@ -48,6 +58,8 @@ export interface NodeBundleOptions extends BundleOptions {
   readonly shebang?: string;
   /** More package.json fields (bin, scripts, version...). */
   readonly manifest?: Readonly<Record<string, unknown>>;
+  /** Directories copied into the bundle (`to` relative to outDir), e.g. static assets. */
+  readonly copyDirs?: readonly { readonly from: string; readonly to: string }[];
 }
 
 export interface NodeBundle {
@@ -83,8 +95,21 @@ export const CJS_INTEROP_BANNER = [
   'const __dirname = __edgeflowDirname(__filename);',
 ].join('\n');
 
-export function bundleFunctions(options: BundleOptions): FunctionBundle {
-  return bundleNode({ ...options, name: 'edgeflow-functions' });
+/** The built console (console-ui's output), shipped inside the functions' source for the api function. */
+export const DEFAULT_CONSOLE_DIST = resolve(
+  dirname(new URL(import.meta.url).pathname),
+  '../../../console/dist',
+);
+/** Its place in the bundle; the api function's EDGEFLOW_CONSOLE_DIR points there (components/operator-api.ts). */
+export const CONSOLE_IN_BUNDLE = 'console';
+
+export function bundleFunctions(options: BundleOptions & { readonly consoleDist?: string }): FunctionBundle {
+  const consoleDist = options.consoleDist ?? DEFAULT_CONSOLE_DIST;
+  // Without a built console the API still deploys; `/` then answers its "not built" 404.
+  const dirs = existsSync(join(consoleDist, 'index.html'))
+    ? [{ from: consoleDist, to: CONSOLE_IN_BUNDLE }]
+    : [];
+  return bundleNode({ ...options, name: 'edgeflow-functions', copyDirs: dirs });
 }
 
 export function bundleNode(options: NodeBundleOptions): NodeBundle {
@@ -159,6 +184,7 @@ export function bundleNode(options: NodeBundleOptions): NodeBundle {
     optionalDependencies,
   };
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const d of options.copyDirs ?? []) cpSync(d.from, join(outDir, d.to), { recursive: true });
   return { dir: outDir, main, dependencies, optionalDependencies, sha256: hashDir(outDir) };
 }
 

@@ -89,3 +89,21 @@ describe('bundleFunctions', () => {
     }
   });
 });
+
+describe('bundleFunctions with the console', () => {
+  it('ships the built console inside the source, and deploys without one', () => {
+    const dist = join(scratch, 'dist');
+    mkdirSync(join(dist, 'assets'), { recursive: true });
+    writeFileSync(join(dist, 'index.html'), '<!doctype html>');
+    writeFileSync(join(dist, 'assets', 'app-12345678.js'), 'x');
+    const withConsole = bundleFunctions({ entry: fixture, outDir: join(scratch, 'c'), consoleDist: dist });
+    expect(readFileSync(join(withConsole.dir, 'console', 'assets', 'app-12345678.js'), 'utf8')).toBe('x');
+    const without = bundleFunctions({
+      entry: fixture,
+      outDir: join(scratch, 'd'),
+      consoleDist: join(scratch, 'none'),
+    });
+    expect(existsSync(join(without.dir, 'console'))).toBe(false);
+    expect(without.sha256).not.toBe(withConsole.sha256);
+  });
+});
