@@ -49,10 +49,24 @@ export interface RunOptions {
   readonly drainTimeoutMs?: number;
   readonly gatewayConfig?: PipelineOptions['gatewayConfig'];
   readonly cloudEnv?: PipelineOptions['cloudEnv'];
+  /**
+   * After the scenario is judged, the pipeline (and the console) stay up, still observed,
+   * until this resolves; then it stops as usual. `npm start` holds until Ctrl-C.
+   */
+  readonly keepRunning?: (summary: RunSummary) => Promise<void>;
+}
+
+/** Where a person (or a browser test) reaches the running local cloud. */
+export interface CloudReady {
+  /** The web console, served by the api function at `/`; null when that function is not served. */
+  readonly consoleUrl: string | null;
+  readonly firestoreHost: string;
+  readonly projectId: string;
 }
 
 export interface RunEvents {
   onPhase?(phase: string): void;
+  onCloudReady?(ready: CloudReady): void;
   onFleetProgress?(progress: FleetProgress, runIndex: number): void;
   onEdgeAlert?(event: AlertEvent): void;
   onCloudAlert?(record: CloudAlertRecord): void;
@@ -187,6 +201,12 @@ export async function runScenarios(options: RunOptions, events: RunEvents = {}):
     ...(options.gatewayConfig ? { gatewayConfig: options.gatewayConfig } : {}),
     ...(options.cloudEnv ? { cloudEnv: options.cloudEnv } : {}),
   });
+  const apiUrl = pipeline.cloud.functionUrls.api as string | undefined;
+  events.onCloudReady?.({
+    consoleUrl: apiUrl ? `${apiUrl}/` : null,
+    firestoreHost: pipeline.cloud.firestoreHost,
+    projectId: pipeline.cloud.projectId,
+  });
   const records = new Map<string, CloudAlertRecord>();
   let counters: GatewayCounters = {};
   let persisted = 0;
@@ -269,7 +289,7 @@ export async function runScenarios(options: RunOptions, events: RunEvents = {}):
         startMs: fleets[k]?.startMs,
       }),
     );
-    return summarize(
+    const summary = summarize(
       slices,
       fleets,
       outcomes,
@@ -281,6 +301,8 @@ export async function runScenarios(options: RunOptions, events: RunEvents = {}):
       firstPersistedMs,
       firestoreWrites,
     );
+    await options.keepRunning?.(summary);
+    return summary;
   } finally {
     for (const stop of stopWatching.reverse()) await Promise.resolve(stop()).catch(() => undefined);
     events.onPhase?.('stopping');

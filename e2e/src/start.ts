@@ -3,7 +3,9 @@
  * `npm start`: the whole pipeline on this machine, no cloud account. Starts Google's
  * Pub/Sub and Firestore emulators with the topology and the functions, provisions a fleet,
  * starts the gateway, runs the simulated fleet through a scenario that raises alerts, and
- * shows it live. Ctrl-C stops everything (emulators included) and prints a summary.
+ * shows it live with the web console's URL. After the scenario it prints the summary and
+ * keeps everything running for the console until Ctrl-C, which stops it all (emulators
+ * included); `--exit-after` (implied by `--json`) stops right after the summary instead.
  */
 import { isEdgeflowError } from '@edgeflow/shared';
 import { loadScenario, parseDurationMs } from '@edgeflow/simulators';
@@ -47,7 +49,8 @@ const program = new Command('npm start --')
     duration,
     2000,
   )
-  .option('--json', 'print one JSON summary at the end instead of the live view')
+  .option('--exit-after', 'stop when the scenario ends instead of keeping the pipeline and the console up')
+  .option('--json', 'print one JSON summary at the end instead of the live view (implies --exit-after)')
   .option('--verbose', "show the components' own logs on stderr")
   .addHelpText(
     'after',
@@ -63,21 +66,28 @@ async function main(): Promise<void> {
     seed: number;
     linger: number;
     json?: boolean;
+    exitAfter?: boolean;
     verbose?: boolean;
   }>();
+  const keepRunning = !opts.exitAfter && !opts.json;
   const scenario = loadScenario(opts.scenario);
   const logger = pino({ level: opts.verbose ? 'info' : 'warn' }, pino.destination(2));
   const live = !opts.json && process.stdout.isTTY === true;
   const state = new ConsoleState(Date.now);
   const abort = new AbortController();
   let interrupted = false;
+  let signals = 0;
+  /** The scenario is over and judged; the pipeline stays up for the console until Ctrl-C. */
+  let holding = false;
   const onSignal = () => {
-    if (interrupted) {
+    signals += 1;
+    if (signals > 1) {
       process.stderr.write('\nsecond interrupt: exiting now\n');
       process.exit(130);
     }
-    interrupted = true;
-    state.phase = 'interrupted: stopping the fleet and draining';
+    // Ctrl-C while holding is the normal way out: the verdict was already taken.
+    if (!holding) interrupted = true;
+    state.phase = holding ? 'stopping' : 'interrupted: stopping the fleet and draining';
     abort.abort();
   };
   process.on('SIGINT', onSignal);
@@ -111,8 +121,37 @@ async function main(): Promise<void> {
         lingerMs: opts.linger,
         logger,
         signal: abort.signal,
+        ...(keepRunning
+          ? {
+              keepRunning: async (s: RunSummary) => {
+                holding = true;
+                if (live) {
+                  logUpdate(renderBlock(state, Date.now(), true));
+                  logUpdate.done();
+                }
+                process.stdout.write(`\n${formatSummary(s, false)}\n\n`);
+                process.stdout.write(
+                  `${state.consoleUrl ? `the pipeline and the console at ${state.consoleUrl} keep running` : 'the pipeline keeps running'}; Ctrl-C stops everything\n\n`,
+                );
+                state.phase = 'scenario over, still running: Ctrl-C stops';
+                await new Promise<void>((resolve) => {
+                  if (abort.signal.aborted) resolve();
+                  else abort.signal.addEventListener('abort', () => resolve(), { once: true });
+                });
+              },
+            }
+          : {}),
       },
       {
+        onCloudReady: (ready) => {
+          state.consoleUrl = ready.consoleUrl ?? undefined;
+          const line = ready.consoleUrl
+            ? `console: ${ready.consoleUrl}  (Firestore emulator ${ready.firestoreHost}, project ${ready.projectId})`
+            : 'console: not served (no api function in this build)';
+          // The live block shows it; elsewhere a line of its own (stderr under --json, whose stdout is the summary).
+          if (opts.json) process.stderr.write(`${line}\n`);
+          else if (!live) process.stdout.write(`${line}\n`);
+        },
         onPhase: (p) => {
           state.phase = interrupted && p.startsWith('running') ? state.phase : p;
           draw();
@@ -151,6 +190,7 @@ async function main(): Promise<void> {
     }
   }
   if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, interrupted }, null, 2)}\n`);
+  else if (holding) process.stdout.write('stopped\n');
   else process.stdout.write(`\n${formatSummary(summary, interrupted)}\n`);
   process.exitCode = summary.ok || interrupted ? 0 : 1;
 }

@@ -21,6 +21,7 @@ export function renderBlock(s: ConsoleState, nowMs: number, color: boolean): str
     `outbox    ${fmt(total(c, 'edgeflow_outbox_records'))} records  ${fmt(total(c, 'edgeflow_outbox_bytes') / 1024, 1)} KiB  oldest ${fmt(total(c, 'edgeflow_outbox_oldest_age_seconds'), 1)}s`,
     `uplink    out ${fmt(s.outPerS)}/s  batches ${fmt(total(c, 'edgeflow_forwarder_batches_sent_total'))} sent, ${fmt(total(c, 'edgeflow_forwarder_batches_failed_total'))} failed`,
     `cloud     ${fmt(s.persisted)} readings persisted  ${fmt(s.firestoreWrites)} Firestore writes by ingest  ${fmt(s.deliveries)} webhook deliveries`,
+    `console   ${s.consoleUrl ? paint('underline', s.consoleUrl) : paint('dim', 'starting')}`,
     '',
     paint('bold', 'alerts (newest last)'),
     ...(s.lines.length
@@ -35,13 +36,19 @@ export function renderAlert(
   startedAtMs: number,
   paint: (style: Parameters<typeof styleText>[0], text: string) => string = (_s, t) => t,
 ): string {
-  const kind =
-    l.kind === 'raised'
-      ? paint('red', 'RAISED ')
-      : l.kind === 'cleared'
-        ? paint('green', 'CLEARED')
-        : paint('cyan', 'WEBHOOK');
-  const where = l.where === 'webhook' ? 'delivered' : `seen first at ${l.where}`;
+  const kind = {
+    raised: paint('red', 'RAISED '),
+    cleared: paint('green', 'CLEARED'),
+    delivered: paint('cyan', 'WEBHOOK'),
+    acknowledged: paint('yellow', 'ACKED  '),
+    resolved: paint('green', 'RESOLVED'),
+  }[l.kind];
+  const where =
+    l.where === 'webhook'
+      ? 'delivered'
+      : l.kind === 'acknowledged' || l.kind === 'resolved'
+        ? 'by an operator'
+        : `seen first at ${l.where}`;
   return `  ${secs(l.atMs - startedAtMs).padStart(5)} ${kind} ${l.deviceId} ${l.metric} ${l.ruleId} (${l.severity}) value ${l.value}  ${paint('dim', where)}`;
 }
 

@@ -10,13 +10,16 @@ import type { Delivery } from '../webhook-sink.ts';
 
 export interface AlertLine {
   readonly atMs: number;
-  readonly kind: 'raised' | 'cleared' | 'delivered';
+  readonly kind: 'raised' | 'cleared' | 'delivered' | 'acknowledged' | 'resolved';
   readonly deviceId: string;
   readonly metric: string;
   readonly ruleId: string;
   readonly severity: string;
   readonly value: number;
-  /** Where the transition was seen first: the edge (local MQTT) or the cloud (alert record). */
+  /**
+   * Where the transition was seen first: the edge (local MQTT) or the cloud (alert record);
+   * an operator's acknowledge / resolve is only ever in the cloud record.
+   */
   readonly where: 'edge' | 'cloud' | 'webhook';
 }
 
@@ -34,6 +37,8 @@ export class ConsoleState {
   persisted = 0;
   firestoreWrites = 0;
   deliveries = 0;
+  /** The web console's URL once the cloud serves it. */
+  consoleUrl: string | undefined;
   readonly lines: AlertLine[] = [];
   readonly #seen = new Map<string, 'edge' | 'cloud'>();
   /** Recent counter samples: rates are taken over a few seconds, since batches go out in steps. */
@@ -82,6 +87,9 @@ export class ConsoleState {
     if (r.raisedAtMs !== null) this.#transition(`${r.alertId}:raised`, 'cloud', { ...base, kind: 'raised' });
     if (r.clearedAtMs !== null)
       this.#transition(`${r.alertId}:cleared`, 'cloud', { ...base, kind: 'cleared' });
+    // An operator's action (console, API or alerts CLI) changes the record's state.
+    if (r.state === 'acknowledged' || r.state === 'resolved')
+      this.#transition(`${r.alertId}:${r.state}`, 'cloud', { ...base, kind: r.state });
   }
 
   onDelivery(d: Delivery): void {

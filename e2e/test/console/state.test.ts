@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderAlert } from '../../src/console/render.ts';
 import { ConsoleState } from '../../src/console/state.ts';
 
 const counters = (accepted: number, sent: number) => ({
@@ -42,5 +43,35 @@ describe('console rates', () => {
     now = 100;
     state.onCloudAlert({ ...event, state: 'open', raisedAtMs: 1, clearedAtMs: null });
     expect(state.lines.map((l) => `${l.kind}@${l.where}`)).toEqual(['raised@edge']);
+  });
+
+  it('shows an operator acknowledging and resolving an alert once each, from the cloud record', () => {
+    let now = 0;
+    const state = new ConsoleState(() => now);
+    const record = {
+      alertId: 'd1.temperature.temperature-high.1',
+      deviceId: 'd1',
+      metric: 'temperature',
+      ruleId: 'temperature-high',
+      severity: 'warning',
+      value: 31,
+      source: 'cloud',
+      raisedAtMs: 1,
+      clearedAtMs: null,
+    };
+    state.onCloudAlert({ ...record, state: 'open' });
+    now = 10;
+    state.onCloudAlert({ ...record, state: 'acknowledged' });
+    state.onCloudAlert({ ...record, state: 'acknowledged' });
+    now = 20;
+    state.onCloudAlert({ ...record, state: 'resolved', clearedAtMs: 15 });
+    expect(state.lines.map((l) => `${l.kind}@${l.where}`)).toEqual([
+      'raised@cloud',
+      'acknowledged@cloud',
+      'cleared@cloud',
+      'resolved@cloud',
+    ]);
+    expect(renderAlert(state.lines[1]!, state.startedAtMs)).toContain('ACKED');
+    expect(renderAlert(state.lines[1]!, state.startedAtMs)).toContain('by an operator');
   });
 });

@@ -1,0 +1,190 @@
+/**
+ * The console's only way to the data: the `/v1` API of the api function, same origin (the
+ * function serves this app at `/`). The types are the API's own contract (type-only imports:
+ * none of its code is bundled), so a change there fails the console's typecheck.
+ */
+
+import type {
+  AlertActionResult,
+  AlertDetail,
+  AlertList,
+  AlertStateName,
+  AlertSummary,
+  DeadLetterDetail,
+  DeadLetterList,
+  DeviceList,
+  DeviceSummary,
+  GatewayList,
+  GatewayView,
+  Series,
+  StreamLatestEvent,
+} from '../../cloud/src/api/contract.ts';
+
+export type {
+  AlertDetail,
+  AlertHistoryEvent,
+  AlertSummary,
+  DeadLetterDetail,
+  DeadLetterSummary,
+  DeviceState,
+  DeviceSummary,
+  GatewayView,
+  Series,
+  StreamLatestEvent,
+} from '../../cloud/src/api/contract.ts';
+
+export type AlertState = AlertStateName;
+export type Agg = NonNullable<Series['agg']>;
+
+/** A threshold rule in force for one metric of a device: the line the chart draws. */
+export interface ThresholdLine {
+  readonly ruleId: string;
+  readonly severity: string;
+  readonly direction: 'above' | 'below';
+  readonly threshold: number;
+}
+
+export interface RuleLike {
+  readonly id: string;
+  readonly kind: string;
+  readonly severity: string;
+  readonly direction?: 'above' | 'below';
+  readonly threshold?: number;
+}
+
+/**
+ * `GET /v1/devices/{id}` as console/NEEDS-FROM-API.md asks for it: the device and the rules in
+ * force for it (fleet defaults merged with its profile), per metric.
+ */
+export interface DeviceDetail {
+  readonly device: DeviceSummary;
+  readonly rules: Readonly<Record<string, readonly RuleLike[]>>;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const TIMEOUT_MS = 15_000;
+/** Pages the fleet view follows before it stops: 50 pages of the API's page size. */
+const MAX_PAGES = 50;
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(`/v1${path}`, {
+    ...init,
+    headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  const text = await res.text();
+  const body = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const e = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `HTTP ${res.status}`);
+  }
+  return body as T;
+}
+
+const q = (params: Record<string, string | number | undefined>): string => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : '';
+};
+
+async function all<T, P extends { items: T[]; nextCursor: string | null }>(
+  path: string,
+  params: Record<string, string | number | undefined> = {},
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const page = await call<P>(`${path}${q({ ...params, cursor })}`);
+    out.push(...page.items);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return out;
+}
+
+export const api = {
+  devices: (p: { site?: string; state?: string } = {}) =>
+    all<DeviceSummary, DeviceList>('/devices', { ...p, limit: 1000 }),
+  /** The device and its rules; without the endpoint, the device from the list and no rules. */
+  device: async (id: string): Promise<DeviceDetail> => {
+    try {
+      return await call<DeviceDetail>(`/devices/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      const device = (await api.devices()).find((d) => d.deviceId === id);
+      if (!device) throw err;
+      return { device, rules: {} };
+    }
+  },
+  gateways: async (): Promise<GatewayView[]> => (await call<GatewayList>('/gateways')).items,
+  series: (id: string, metric: string, p: { start: number; end: number; interval?: string; agg?: Agg }) =>
+    call<Series>(
+      `/devices/${encodeURIComponent(id)}/series/${encodeURIComponent(metric)}${q({ start: p.start, end: p.end, interval: p.interval, agg: p.agg })}`,
+    ),
+  alerts: (p: { state?: AlertState; device?: string; severity?: string; limit?: number }) =>
+    call<AlertList>(`/alerts${q(p)}`),
+  alert: (id: string) => call<AlertDetail>(`/alerts/${encodeURIComponent(id)}`),
+  ack: (id: string, note?: string) =>
+    call<AlertActionResult>(`/alerts/${encodeURIComponent(id)}:ack`, {
+      method: 'POST',
+      body: JSON.stringify(note ? { note } : {}),
+    }),
+  resolve: (id: string, note?: string) =>
+    call<AlertActionResult>(`/alerts/${encodeURIComponent(id)}:resolve`, {
+      method: 'POST',
+      body: JSON.stringify(note ? { note } : {}),
+    }),
+  deadLetters: () => call<DeadLetterList>('/dead-letters?limit=100'),
+  deadLetter: (id: string) => call<DeadLetterDetail>(`/dead-letters/${encodeURIComponent(id)}`),
+  replay: (id: string) =>
+    call<unknown>(`/dead-letters/${encodeURIComponent(id)}:replay`, { method: 'POST', body: '{}' }),
+};
+
+export interface StreamHandlers {
+  onAlert?(alert: AlertSummary): void;
+  onLatest?(latest: StreamLatestEvent): void;
+  onStatus?(connected: boolean): void;
+}
+
+/** One EventSource for the whole app; the browser reconnects by itself after a drop. */
+class Stream {
+  readonly #handlers = new Set<StreamHandlers>();
+  #source: EventSource | undefined;
+
+  subscribe(handlers: StreamHandlers): () => void {
+    this.#handlers.add(handlers);
+    this.#open();
+    return () => this.#handlers.delete(handlers);
+  }
+
+  #open(): void {
+    if (this.#source) return;
+    const source = new EventSource('/v1/stream');
+    this.#source = source;
+    const each = (f: (h: StreamHandlers) => void) => {
+      for (const h of this.#handlers) f(h);
+    };
+    source.addEventListener('alert', (e) => {
+      const alert = JSON.parse((e as MessageEvent<string>).data) as AlertSummary;
+      each((h) => h.onAlert?.(alert));
+    });
+    source.addEventListener('latest', (e) => {
+      const latest = JSON.parse((e as MessageEvent<string>).data) as StreamLatestEvent;
+      each((h) => h.onLatest?.(latest));
+    });
+    source.addEventListener('open', () => each((h) => h.onStatus?.(true)));
+    source.addEventListener('error', () => each((h) => h.onStatus?.(false)));
+  }
+}
+
+export const stream = new Stream();
