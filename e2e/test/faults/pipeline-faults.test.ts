@@ -320,12 +320,17 @@ describe('faults through the whole pipeline', () => {
     // which would stall every later fault.
     const replayDevice = device(REPLAY_DEVICE).deviceId;
     const replayTs = T0 + windowIndex++ * WINDOW_MS;
+    // The batch is the gateway's own (ingest admits only what arrives on a gateway's topic
+    // under its name), so it takes sequence numbers the running gateway will not reach in
+    // this file: reusing 1..5 would store two readings under one (gateway, seq), which is
+    // exactly what expectNoSeqDuplicatesAnywhere catches. Within the ingest seq-jump bound.
+    const replaySeqBase = 50_000_000;
     const readings = Array.from({ length: 5 }, (_, i) => ({
       deviceId: replayDevice,
       metric: 'temperature',
       tsMs: replayTs + i * 1000,
       value: 21 + i / 10,
-      seq: i + 1,
+      seq: replaySeqBase + i + 1,
     }));
     const ingestSubscription = subscriptionFor('ingest', p.cloud.topology);
     await pubsub.topic(p.cloud.topology.topics.deadLetters.name).publishMessage({
@@ -371,9 +376,9 @@ describe('faults through the whole pipeline', () => {
       },
       60_000,
     );
-    expect([...stored.values()].flatMap((c) => c.map((x) => x.seq)).sort((x, y) => x - y)).toEqual([
-      1, 2, 3, 4, 5,
-    ]);
+    expect([...stored.values()].flatMap((c) => c.map((x) => x.seq)).sort((x, y) => x - y)).toEqual(
+      readings.map((r) => r.seq),
+    );
     const after = await p.db.collection('deadLetters').doc(triaged.id).get();
     expect(after.data()).toMatchObject({ state: 'replayed', replayCount: 1 });
     console.info('fault 5 (poison + replay)', { garbage: garbage.code, future: future.code });
