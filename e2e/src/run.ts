@@ -153,13 +153,18 @@ function deliveredTransitions(deliveries: Iterable<{ body: unknown }>, endMs: nu
   return delivered;
 }
 
-function undeliveredTransitions(
+/** Transitions recorded but not delivered, plus delivered but not (yet) recorded. */
+function unmatchedTransitions(
   records: Iterable<CloudAlertRecord>,
   deliveries: Iterable<{ body: unknown }>,
   endMs: number,
-): string[] {
+): number {
   const delivered = deliveredTransitions(deliveries, endMs);
-  return [...transitionsWithin(records, endMs)].filter((t) => !delivered.has(t));
+  const recorded = transitionsWithin(records, endMs);
+  let unmatched = 0;
+  for (const t of recorded) if (!delivered.has(t)) unmatched++;
+  for (const t of delivered.keys()) if (!recorded.has(t)) unmatched++;
+  return unmatched;
 }
 
 interface Slice {
@@ -275,9 +280,11 @@ export async function runScenarios(options: RunOptions, events: RunEvents = {}):
     const endMs = Math.max(...fleets.map((f) => f.startMs + f.plannedDurationMs));
     const tailDeadline = performance.now() + ALERT_TAIL_TIMEOUT_MS;
     await new Promise((r) => setTimeout(r, ALERT_TAIL_MIN_MS));
+    // Both directions: the Firestore listener that fills `records` can lag the webhook sink
+    // just as much as the sink lags the records.
     while (
       performance.now() < tailDeadline &&
-      undeliveredTransitions(records.values(), pipeline.sink.deliveries, endMs).length > 0
+      unmatchedTransitions(records.values(), pipeline.sink.deliveries, endMs) > 0
     ) {
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
