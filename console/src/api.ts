@@ -71,11 +71,21 @@ export class ApiError extends Error {
   }
 }
 
-const TIMEOUT_MS = 15_000;
+/** Above the API's own Firestore deadline (20 s by default), so the server answers first. */
+const TIMEOUT_MS = 25_000;
 /** Pages the fleet view follows before it stops: 50 pages of the API's page size. */
 const MAX_PAGES = 50;
+/** A read that failed on the way (network, timeout, 502/503/504) is tried this often in all. */
+const READ_ATTEMPTS = 3;
+const RETRY_BASE_MS = 1000;
 
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** Failures a second try can cure; a 4xx or a 500 would only fail again. */
+function transient(err: unknown): boolean {
+  if (err instanceof ApiError) return err.status === 502 || err.status === 503 || err.status === 504;
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'TypeError');
+}
+
+async function callOnce<T>(path: string, init: RequestInit): Promise<T> {
   const res = await fetch(`/v1${path}`, {
     ...init,
     headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
@@ -88,6 +98,24 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
     throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `HTTP ${res.status}`);
   }
   return body as T;
+}
+
+/**
+ * Reads are retried with a doubling pause when the failure is transient, so a page that
+ * loads once (a device page after the fleet went quiet) does not stay on an error because
+ * one request met a busy function. Actions (POST) are not retried here: ack and resolve are
+ * idempotent, but the operator sees the failure and decides.
+ */
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const attempts = (init.method ?? 'GET') === 'GET' ? READ_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await callOnce<T>(path, init);
+    } catch (err) {
+      if (attempt >= attempts || !transient(err)) throw err;
+      await new Promise((r) => setTimeout(r, RETRY_BASE_MS * 2 ** (attempt - 1)));
+    }
+  }
 }
 
 const q = (params: Record<string, string | number | undefined>): string => {

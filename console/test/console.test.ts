@@ -107,6 +107,20 @@ describe('console against the fake API', () => {
     }
   });
 
+  it('device page: a read the busy API refuses (503) is tried again, and the chart still appears', async () => {
+    fake.failNext('/series/temperature', 2);
+    const seriesResponse = page.waitForResponse(
+      (r) => r.url().includes('/series/temperature') && r.status() === 200,
+    );
+    await page.goto(`${fake.url}/#/devices/sim-0001?range=1h`);
+    const api = (await seriesResponse).json() as Promise<Series>;
+    const chart = page.locator('figure.chart[data-metric=temperature]');
+    await expect
+      .poll(() => chart.getAttribute('data-points'), { timeout: WAIT_MS })
+      .toBe(String((await api).points.t.length));
+    expect(fake.failed()).toBe(2);
+  });
+
   it('alerts page: a raised alert appears live, and Acknowledge changes it in the API and on the page', async () => {
     await page.goto(`${fake.url}/#/alerts?state=open`);
     await expect.poll(() => page.locator('[data-testid=alerts]').count(), { timeout: WAIT_MS }).toBe(1);

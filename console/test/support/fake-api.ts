@@ -35,6 +35,10 @@ export interface FakeApi {
   push(event: 'alert' | 'latest', data: unknown): void;
   raise(alert: AlertSummary): void;
   streams(): number;
+  /** The next `count` API requests whose path contains `pathPart` answer 503 (a busy function). */
+  failNext(pathPart: string, count: number): void;
+  /** API requests answered with 503 by failNext so far. */
+  failed(): number;
   close(): Promise<void>;
 }
 
@@ -388,8 +392,15 @@ export async function startFakeApi(consoleDir: string): Promise<FakeApi> {
     return notFound(res, '', method);
   };
 
+  const failures = { pathPart: '', left: 0, answered: 0 };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/v1/') && failures.left > 0 && url.pathname.includes(failures.pathPart)) {
+      failures.left--;
+      failures.answered++;
+      const body = { error: { code: 'EDGEFLOW_API_UNAVAILABLE', message: 'busy (fake)' } };
+      return res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    }
     if (url.pathname.startsWith('/v1/')) return api(req, res, url);
     const rel = normalize(url.pathname === '/' ? 'index.html' : url.pathname.slice(1));
     if (rel.startsWith('..')) return res.writeHead(404).end();
@@ -414,6 +425,11 @@ export async function startFakeApi(consoleDir: string): Promise<FakeApi> {
       push('alert', alert);
     },
     streams: () => clients.size,
+    failNext(pathPart, count) {
+      failures.pathPart = pathPart;
+      failures.left = count;
+    },
+    failed: () => failures.answered,
     async close() {
       for (const c of clients) c.end();
       server.closeAllConnections();

@@ -36,6 +36,8 @@ let db: Firestore;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+/** API answers other than 2xx, for the failure message of a test that waited for one in vain. */
+const apiFailures: string[] = [];
 
 beforeAll(async () => {
   app = spawnNode(START, ['--scenario', SCENARIO, '--linger', '1s', '--seed', '7'], {
@@ -55,6 +57,13 @@ beforeAll(async () => {
   page = await browser.newPage();
   page.setDefaultTimeout(WAIT_MS);
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('response', (r) => {
+    if (r.url().includes('/v1/') && r.status() >= 300 && apiFailures.length < 50)
+      apiFailures.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('requestfailed', (r) => {
+    if (apiFailures.length < 50) apiFailures.push(`failed ${r.failure()?.errorText} ${r.url()}`);
+  });
 }, READY_MS + 30_000);
 
 afterAll(async () => {
@@ -171,7 +180,9 @@ describe('console on the local stack (npm start)', () => {
         (r) => r.url().includes('/series/temperature') && r.status() === 200,
       );
       await page.goto(`${consoleUrl}#/devices/${encodeURIComponent(deviceId)}?range=15m`);
-      const res = await response;
+      const res = await response.catch((err: Error) => {
+        throw new Error(`${err.message}; API failures so far: ${JSON.stringify(apiFailures)}`);
+      });
       const served = (await res.json()) as Series;
       const chart = page.locator('figure.chart[data-metric=temperature]');
       await expect
