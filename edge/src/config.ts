@@ -145,6 +145,21 @@ export const GatewayConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Readings a device sends twice are stored once (dedup/). */
+    dedup: Type.Object(
+      {
+        /**
+         * QoS 1 publishes remembered per client for retransmissions (DUP): at least the
+         * publishes a device may have unacknowledged at once (mqtt.js sends them all again).
+         */
+        retransmitsPerClient: Type.Integer({ minimum: 1, maximum: 65_535, default: 64 }),
+        maxClients: Type.Integer({ minimum: 1, default: 100_000 }),
+        /** Device-timestamped readings remembered per (device, metric) for same-reading drops; 0 turns it off. */
+        readingsPerSeries: Type.Integer({ minimum: 0, maximum: 1024, default: 16 }),
+        maxSeries: Type.Integer({ minimum: 1, default: 200_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     http: Type.Object(
       {
         host: Type.String({ minLength: 1, default: '127.0.0.1' }),

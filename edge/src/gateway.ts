@@ -14,6 +14,8 @@ import { BoundedPersistence } from './broker/persistence/bounded.ts';
 import { type RunningBroker, startBroker } from './broker/server.ts';
 import { SessionTable } from './broker/sessions.ts';
 import { effectiveDefaultRules, type GatewayConfig } from './config.ts';
+import { RetransmitMemory } from './dedup/retransmits.ts';
+import { SameReadingWindow } from './dedup/same-reading.ts';
 import { DeviceBuckets } from './fairness/device-buckets.ts';
 import { TransitionLimiter } from './fairness/transition-limit.ts';
 import { UnsentQuota } from './fairness/unsent-quota.ts';
@@ -184,6 +186,20 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
       unsentFrom,
     );
 
+  const { dedup } = config;
+  const retransmits = new RetransmitMemory({
+    perClient: dedup.retransmitsPerClient,
+    maxClients: dedup.maxClients,
+    onOverflow: () => metrics.dedupOverflows.labels('retransmits').inc(),
+  });
+  const sameReading =
+    dedup.readingsPerSeries > 0
+      ? new SameReadingWindow({
+          perSeries: dedup.readingsPerSeries,
+          maxSeries: dedup.maxSeries,
+          onOverflow: () => metrics.dedupOverflows.labels('same_reading').inc(),
+        })
+      : undefined;
   const ingest = new Ingest({
     sink: outbox,
     clock,
@@ -194,6 +210,8 @@ export async function startGateway(config: GatewayConfig, ports: GatewayPorts): 
     readingLimit,
     ...(unsentQuota ? { unsentQuota } : {}),
     onReadings: (readings) => localRules.onReadings(readings),
+    retransmits,
+    ...(sameReading ? { sameReading } : {}),
   });
   const { persistence, sessions, sweepSessions } = createSessionState(config, metrics.session, clock, logger);
   registerSessionGauges(registry, () => persistence.stats());

@@ -270,7 +270,7 @@ export function createBrokerHooks(deps: BrokerHookDeps): BrokerHooks {
           // aedes treats it as QoS 0 from here (no PUBACK of its own, subscribers of
           // sensors/... get QoS 0 anyway); the PUBACK is ours, once durable.
           handleAsQoS0(packet);
-          if (!ingest.onPublishQoS1(packet.topic, payload, clientId, acker, messageId)) {
+          if (!ingest.onPublishQoS1(packet.topic, payload, clientId, acker, messageId, packet.dup)) {
             markUndeliverable(packet);
           }
           callback(null);

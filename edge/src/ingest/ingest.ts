@@ -19,6 +19,8 @@
  */
 import type { Clock, Reading } from '@edgeflow/shared';
 import type { Logger } from 'pino';
+import { payloadHash, type RetransmitMemory } from '../dedup/retransmits.ts';
+import type { SameReadingWindow } from '../dedup/same-reading.ts';
 import type { DeviceBuckets } from '../fairness/device-buckets.ts';
 import type { UnsentQuota } from '../fairness/unsent-quota.ts';
 import type { BrokerMetrics } from '../ops/metrics.ts';
@@ -43,6 +45,10 @@ export interface IngestDeps {
   /** Cap on each device's unsent readings in the outbox; none when absent. */
   readonly unsentQuota?: UnsentQuota;
   readonly onReadings: (readings: readonly Reading[]) => void;
+  /** QoS 1 retransmissions (DUP, same packet id and content) dropped; none when absent. */
+  readonly retransmits?: RetransmitMemory;
+  /** Device-timestamped readings sent twice dropped; none when absent. */
+  readonly sameReading?: SameReadingWindow;
 }
 
 function ignoreDurability(): void {}
@@ -115,10 +121,22 @@ export class Ingest {
     clientId: string,
     target: PubackTarget,
     messageId: number,
+    dup = false,
   ): boolean {
+    const retransmits = this.#deps.retransmits;
+    const hash = retransmits === undefined ? 0 : payloadHash(payload);
+    let accepted: boolean;
+    if (dup && retransmits?.isRetransmit(clientId, messageId, topic, hash)) {
+      // Its first copy is in the outbox: acknowledged (in turn, so after that copy is
+      // durable if it is still pending), stored once, delivered to no subscriber again.
+      this.#deps.metrics.duplicatesDropped.retransmit.inc();
+      accepted = false;
+    } else {
+      accepted = this.#accept(topic, payload, clientId);
+      if (accepted) retransmits?.remember(clientId, messageId, topic, hash);
+    }
     // Refused input is acknowledged too, but in turn: after the PUBACKs of what the client
     // sent before it [MQTT-4.6.0-2].
-    const accepted = this.#accept(topic, payload, clientId);
     this.#pubackTargets.push(target);
     this.#pubackIds.push(messageId);
     this.#schedule();
@@ -129,8 +147,13 @@ export class Ingest {
   #accept(topic: string, payload: Buffer, clientId: string): boolean {
     const deps = this.#deps;
     const nowMs = deps.clock.nowMs();
-    const result = parsePublish(topic, payload, nowMs, deps.limits);
+    let result = parsePublish(topic, payload, nowMs, deps.limits);
     if (typeof result === 'string') return this.#reject(result, topic, payload, clientId);
+    const window = deps.sameReading;
+    if (window !== undefined) {
+      result = this.#withoutSeen(result, window);
+      if (result.length === 0) return false;
+    }
     // Limited after parsing: only valid readings cost tokens, and all of a message's readings
     // belong to the device its topic names.
     const deviceId = (result[0] as UnsequencedReading).deviceId;
@@ -140,8 +163,35 @@ export class Ingest {
     if (deps.unsentQuota !== undefined && !deps.unsentQuota.admit(deviceId, result.length)) {
       return this.#reject('outbox_quota', topic, payload, clientId);
     }
-    for (let i = 0; i < result.length; i++) this.#readings.push(result[i] as UnsequencedReading);
+    for (let i = 0; i < result.length; i++) {
+      const r = result[i] as UnsequencedReading;
+      // Only device-timestamped readings (rxMs set): a gateway-stamped value repeated is a
+      // new reading of the same value.
+      if (window !== undefined && r.rxMs !== undefined)
+        window.remember(r.deviceId, r.metric, r.tsMs, r.value);
+      this.#readings.push(r);
+    }
     return true;
+  }
+
+  /** `readings` without those the window has seen (counted); the same array when none. */
+  #withoutSeen(readings: UnsequencedReading[], window: SameReadingWindow): UnsequencedReading[] {
+    let kept: UnsequencedReading[] | undefined;
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i] as UnsequencedReading;
+      const seen = r.rxMs !== undefined && window.seen(r.deviceId, r.metric, r.tsMs, r.value);
+      if (seen) {
+        this.#deps.metrics.duplicatesDropped.same_reading.inc();
+        kept ??= readings.slice(0, i);
+      } else if (kept !== undefined) kept.push(r);
+    }
+    return kept ?? readings;
+  }
+
+  /** Forgets what was seen: an append that failed must be resendable, not dropped as a copy. */
+  #forgetSeen(): void {
+    this.#deps.retransmits?.clear();
+    this.#deps.sameReading?.clear();
   }
 
   #reject(reason: RejectReason, topic: string, payload: Buffer, clientId: string): false {
@@ -198,6 +248,7 @@ export class Ingest {
       // e.g. the outbox is closing during shutdown: no ack, the devices retry later.
       deps.unsentQuota?.discarded();
       deps.metrics.durabilityFailures.inc();
+      this.#forgetSeen();
       answer(group, err as Error);
       if (waiting) this.#settled();
       return;
@@ -227,7 +278,10 @@ export class Ingest {
   #onDurable(group: AckGroup): (err: Error | null) => void {
     this.#awaitingDurability++;
     return (err) => {
-      if (err) this.#deps.metrics.durabilityFailures.inc();
+      if (err) {
+        this.#deps.metrics.durabilityFailures.inc();
+        this.#forgetSeen();
+      }
       answer(group, err);
       this.#settled();
     };

@@ -44,6 +44,10 @@ export interface BrokerMetrics {
   /** A fairness bound was hit (device bucket map, remembered suppressed episodes). */
   readonly fairnessOverflows: Counter<'limiter'>;
   readonly durabilityFailures: Counter;
+  /** Readings a device sent twice, dropped, by reason (children pre-bound; dedup/). */
+  readonly duplicatesDropped: Readonly<Record<DuplicateReason, { inc(n?: number): void }>>;
+  /** A dedup memory bound was hit (the oldest client or series forgotten), by memory. */
+  readonly dedupOverflows: Counter<'memory'>;
   /** Children pre-bound per limit. */
   readonly limitHits: Readonly<Record<LimitKind, { inc(n?: number): void }>>;
   readonly tlsHandshakeFailures: Counter;
@@ -66,6 +70,11 @@ export interface SessionMetrics {
    */
   readonly sessionsRemoved: Counter<'reason'>;
 }
+
+/** `retransmit`: a QoS 1 PUBLISH sent again (DUP); `same_reading`: same device time and value again. */
+export const DUPLICATE_REASONS = ['retransmit', 'same_reading'] as const;
+export type DuplicateReason = (typeof DUPLICATE_REASONS)[number];
+export const DEDUP_MEMORIES = ['retransmits', 'same_reading'] as const;
 
 export const FAIRNESS_LIMITERS = ['readings', 'transitions', 'suppressed_episodes', 'unsent'] as const;
 
@@ -120,6 +129,24 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
     registers,
   });
   for (const limiter of FAIRNESS_LIMITERS) fairnessOverflows.labels(limiter).inc(0);
+  const duplicates = new Counter({
+    name: 'edgeflow_gateway_duplicates_dropped_total',
+    help: 'Readings a device sent twice, acknowledged and dropped, by reason: retransmit (a QoS 1 PUBLISH with DUP, same packet id and content), same_reading (same metric, device timestamp and value as a recent reading).',
+    labelNames: ['reason'],
+    registers,
+  });
+  const duplicatesByReason = {} as Record<DuplicateReason, { inc(n?: number): void }>;
+  for (const reason of DUPLICATE_REASONS) {
+    duplicatesByReason[reason] = duplicates.labels(reason);
+    duplicatesByReason[reason].inc(0);
+  }
+  const dedupOverflows = new Counter({
+    name: 'edgeflow_gateway_dedup_overflows_total',
+    help: 'Dedup memories at their bound: the oldest client (retransmits) or series (same_reading) forgotten.',
+    labelNames: ['memory'],
+    registers,
+  });
+  for (const memory of DEDUP_MEMORIES) dedupOverflows.labels(memory).inc(0);
   new Gauge({
     name: 'edgeflow_gateway_connected_clients',
     help: 'MQTT clients currently connected.',
@@ -206,6 +233,8 @@ export function createBrokerMetrics(registry: Registry, connectedClients: () => 
       help: 'Outbox appends that failed; the publishing client is disconnected without an ack.',
       registers,
     }),
+    duplicatesDropped: duplicatesByReason,
+    dedupOverflows,
     limitHits: hitsByLimit,
     tlsHandshakeFailures: new Counter({
       name: 'edgeflow_gateway_tls_handshake_failures_total',
