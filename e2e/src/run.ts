@@ -102,6 +102,10 @@ export interface RunSummary {
     readonly failedToSend: number;
     readonly accepted: number;
     readonly rejected: Readonly<Record<string, number>>;
+    /** Readings the devices sent twice, acknowledged and dropped by the gateway (edge/src/dedup), by reason. */
+    readonly duplicatesDropped: Readonly<Record<string, number>>;
+    /** Copies the fleets sent on purpose (the scenarios' `duplicate` events). */
+    readonly duplicatesByDesign: number;
     readonly persisted: number;
     readonly lost: number;
     readonly duplicated: number;
@@ -347,6 +351,7 @@ function summarize(
 ): RunSummary {
   const accepted = total(counters, 'edgeflow_gateway_readings_accepted_total');
   const rejected = byLabel(counters, 'edgeflow_gateway_readings_rejected_total', 'reason');
+  const duplicatesDropped = byLabel(counters, 'edgeflow_gateway_duplicates_dropped_total', 'reason');
   const observed: ObservedAlert[] = records.map((r) => ({
     alertId: r.alertId,
     deviceId: r.deviceId,
@@ -411,6 +416,8 @@ function summarize(
       failedToSend: sum((s) => s.failed),
       accepted,
       rejected,
+      duplicatesDropped,
+      duplicatesByDesign: sum((s) => s.duplicatesByDesign),
       persisted: persisted.unique,
       lost,
       duplicated: persisted.duplicated,

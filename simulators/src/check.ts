@@ -48,6 +48,7 @@ export interface SimulationResult {
   /** Malformed readings sent by design, by the reason the pipeline must give. */
   readonly rejections: Readonly<Record<string, number>>;
   readonly readings: number;
+  /** Copies sent on purpose: dropped by the gateway, or (bare numbers) kept as readings. */
   readonly duplicates: number;
   readonly silenced: number;
   /** Readings the models produced that the pipeline would reject without being meant to (a bug). */
@@ -119,7 +120,11 @@ export function simulateScenario(scenario: Scenario, input: FleetOptionsInput = 
       continue;
     }
     const deviceId = (devices[e.deviceIndex] as { deviceId: string }).deviceId;
-    for (let copy = 0; copy < e.copies; copy++) {
+    // A copy of a device-timestamped reading (same time, same value) is dropped by the
+    // gateway (edge/src/dedup); a bare number is stamped on receipt, so its copy is a reading.
+    const copies = options.payloadFormat === 'number' ? e.copies : 1;
+    duplicates += e.copies - copies;
+    for (let copy = 0; copy < copies; copy++) {
       const reading: Reading = { deviceId, metric: e.metric, tsMs: e.deviceTMs, value: e.value, seq: seq++ };
       // As the gateway stamps it: rules time holds on receipt (the send time here), not the device clock.
       if (e.deviceTMs !== e.tMs) reading.rxMs = e.tMs;
