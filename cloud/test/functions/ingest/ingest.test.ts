@@ -12,7 +12,13 @@ import { CloudError, CloudErrorCodes } from '../../../src/adapters/errors.ts';
 import { type IngestMessage, Ingestor } from '../../../src/functions/ingest/ingest.ts';
 import { ProfileCache } from '../../../src/functions/ingest/profile-cache.ts';
 import { sharedRuleStepper } from '../../../src/functions/ingest/rules.ts';
-import { MemoryAlertBus, MemoryDeadLetters, MemoryProfileStore, MemoryReadingStore } from './fakes.ts';
+import {
+  MemoryAlertBus,
+  MemoryDeadLetters,
+  MemoryGatewayStore,
+  MemoryProfileStore,
+  MemoryReadingStore,
+} from './fakes.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
@@ -59,10 +65,12 @@ function setup(
   const store = new MemoryReadingStore();
   const bus = new MemoryAlertBus();
   const letters = new MemoryDeadLetters();
+  const gateways = new MemoryGatewayStore();
   const ingestor = new Ingestor({
     decode: options.decode ?? ((b) => decodeBatch(b)),
     profiles: new ProfileCache(profiles, clock, { ttlMs: 60_000, maxEntries: 100 }),
     readings: store,
+    gateways,
     bus,
     deadLetters: letters,
     rules: sharedRuleStepper(),
@@ -75,7 +83,7 @@ function setup(
       failAfterWrite: options.failAfterWrite ?? false,
     },
   });
-  return { ingestor, profiles, clock, store, bus, letters };
+  return { ingestor, profiles, clock, store, bus, letters, gateways };
 }
 
 const edgeAlert: AlertEvent = {
