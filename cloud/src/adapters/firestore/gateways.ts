@@ -1,7 +1,8 @@
 /**
  * Gateway state at `gateways/<gatewayId>`: written by ingest from each batch (last batch,
  * newest reading, sequence gaps, and the health the gateway carries in its batches), read by
- * the API's GET /v1/gateways. The document type lives here so writer and reader share it.
+ * the API's GET /v1/gateways. The document layout lives here so writer and reader share it;
+ * the state it maps to, and the fold ingest applies, in functions/ingest/gateway-state.ts.
  */
 import { type DocumentData, type Firestore, Timestamp } from '@google-cloud/firestore';
 import {
