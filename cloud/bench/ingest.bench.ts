@@ -28,6 +28,7 @@ import pino from 'pino';
 import { standardMix } from '../../shared/bench/standard-mix.ts';
 import { createFirestore, newWriteCounter } from '../src/adapters/firestore/client.ts';
 import { FirestoreDeadLetterStore } from '../src/adapters/firestore/dead-letters.ts';
+import { FirestoreGatewayStore } from '../src/adapters/firestore/gateways.ts';
 import { FirestoreProfileStore } from '../src/adapters/firestore/profiles.ts';
 import { FirestoreReadingStore } from '../src/adapters/firestore/readings.ts';
 import { PubSubAlertBus } from '../src/adapters/pubsub/alert-bus.ts';
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
       decode: (b) => decodeBatch(b),
       profiles: new ProfileCache(new FirestoreProfileStore(db, { ...opts, logger: silent }), systemClock),
       readings: new FirestoreReadingStore(db, opts),
+      gateways: new FirestoreGatewayStore(db, opts),
       bus,
       deadLetters: new FirestoreDeadLetterStore(db, { ...opts, nowMs: () => Date.now(), sourceTopic: 'x' }),
       rules: sharedRuleStepper(),

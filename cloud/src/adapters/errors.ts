@@ -25,6 +25,13 @@ export const CloudErrorCodes = {
   ALERT_GATEWAY_MISMATCH: 'EDGEFLOW_ALERT_GATEWAY_MISMATCH',
   /** A reading whose sequence jumps too far past the gateway's last seen one (dropped). */
   SEQ_JUMP: 'EDGEFLOW_SEQ_JUMP',
+  /**
+   * A batch's gateway health map did not validate: the batch is ingested and the gateway's
+   * previous health kept on `gateways/<id>` (counted, logged).
+   */
+  GATEWAY_HEALTH_REJECTED: 'EDGEFLOW_GATEWAY_HEALTH_REJECTED',
+  /** A gateway's batches skip sequence numbers: recorded as a gap on `gateways/<id>` (logged). */
+  SEQ_GAP: 'EDGEFLOW_SEQ_GAP',
   /** Function configuration from the environment is invalid. */
   CONFIG_INVALID: 'EDGEFLOW_CONFIG_INVALID',
   /** A webhook URL does not parse or carries credentials; never fetched (permanent). */

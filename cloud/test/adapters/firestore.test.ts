@@ -1,14 +1,16 @@
-/** Firestore adapters against the Firestore emulator: idempotent merges, transactions under contention, write counts. */
+/** Firestore adapters against the Firestore emulator: idempotent merges, transactions under contention (shards, alerts, gateway state), write counts. */
 import type { AlertEvent, Reading } from '@edgeflow/shared';
-import { Firestore } from '@google-cloud/firestore';
+import { Firestore, Timestamp } from '@google-cloud/firestore';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreAlertStore } from '../../src/adapters/firestore/alerts.ts';
 import { newWriteCounter } from '../../src/adapters/firestore/client.ts';
 import { FirestoreDeadLetterStore } from '../../src/adapters/firestore/dead-letters.ts';
+import { FirestoreGatewayStore } from '../../src/adapters/firestore/gateways.ts';
 import { FirestoreProfileStore } from '../../src/adapters/firestore/profiles.ts';
 import { FirestoreReadingStore, readSeries } from '../../src/adapters/firestore/readings.ts';
 import { bucketReadings } from '../../src/functions/ingest/bucket.ts';
+import { emptyGatewayState, foldBatch, type GatewayState } from '../../src/functions/ingest/gateway-state.ts';
 import { sharedRuleStepper } from '../../src/functions/ingest/rules.ts';
 import { applyToShard } from '../../src/functions/ingest/shard.ts';
 import { claimTransition } from '../../src/functions/notify/record.ts';
@@ -215,4 +217,54 @@ describe('profiles and dead letters', () => {
     });
     expect(Buffer.from(doc?.data).equals(Buffer.from([1, 2, 3]))).toBe(true);
   });
+});
+
+describe('FirestoreGatewayStore', () => {
+  const facts = (fromSeq: number, toSeq: number) => ({
+    runs: [{ fromSeq, toSeq }],
+    newestReadingAtMs: T0 + toSeq * 1000,
+    health: undefined,
+    healthRejected: false,
+  });
+  const fold = (fromSeq: number, toSeq: number, nowMs: number) => (cur: GatewayState | undefined) => {
+    const out = foldBatch(cur, 'gw-state', facts(fromSeq, toSeq), nowMs);
+    return { next: out.state, result: out.opened.length };
+  };
+
+  it('creates the document, applies concurrent batches without losing either, and lists it back', async () => {
+    const counter = newWriteCounter();
+    const store = new FirestoreGatewayStore(db, { deadlineMs: 20_000, counter });
+    await store.update('gw-state', fold(1, 10, T0));
+    await Promise.all([
+      store.update('gw-state', fold(21, 30, T0 + 1)),
+      store.update('gw-state', fold(41, 50, T0 + 2)),
+    ]);
+    expect(counter.writes).toBe(3);
+    const doc = (await db.collection('gateways').doc('gw-state').get()).data();
+    expect(doc?.lastBatchAt).toBeInstanceOf(Timestamp);
+    const { gateways } = await store.list(10);
+    const state = gateways.find((g) => g.gatewayId === 'gw-state');
+    expect(state).toMatchObject({ firstSeq: 1, lastSeq: 50, seqGapCount: 2, missingReadings: 20 });
+    expect(state?.newestReadingAtMs).toBe(T0 + 50_000);
+    expect(
+      state?.recentGaps.map((g) => [g.fromSeq, g.toSeq]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+    ).toEqual([
+      [11, 20],
+      [31, 40],
+    ]);
+  }, 30_000);
+
+  it('stores no timestamps for a gateway that sent no readings yet (no uplink lag to show)', async () => {
+    const store = new FirestoreGatewayStore(db, { deadlineMs: 20_000 });
+    await store.update('gw-empty', (cur) => {
+      const state = { ...emptyGatewayState('gw-empty'), ...cur };
+      return { next: state, result: undefined };
+    });
+    const { gateways } = await store.list(10);
+    expect(gateways.find((g) => g.gatewayId === 'gw-empty')).toMatchObject({
+      lastBatchAtMs: null,
+      newestReadingAtMs: null,
+      lastSeq: null,
+    });
+  }, 30_000);
 });

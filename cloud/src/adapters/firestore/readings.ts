@@ -19,12 +19,15 @@
  *
  * Cost arithmetic at the standard mix (50 devices x 4 metrics at 1 Hz, gateway linger 60 s):
  *   a batch holds 200 series x 60 readings = 12 000 readings;
- *   writes per batch = 200 bucket merges + 4 shard commits (latestShards = 4) = 204
+ *   writes per batch = 200 bucket merges + 4 shard commits (latestShards = 4) + 1 gateway-state
+ *   transaction (gateways/<id>, adapters/firestore/gateways.ts) = 205
  *   (+200 once an hour when a batch straddles the hour boundary: +3.3 on average);
- *   204 / 12 000 = 0.017 writes per reading (target <= 0.02; budget 240 per batch).
- *   A redelivered batch costs the 200 bucket merges again but no shard write (nothing new).
+ *   205 / 12 000 = 0.017 writes per reading (target <= 0.02; budget 240 per batch).
+ *   A redelivered batch costs the 200 bucket merges and the gateway-state write (its
+ *   lastBatchAt) again, but no shard write (nothing new).
  * Write rate per document: a bucket doc is written once per batch (every linger, 60 s); a
- *   shard doc once per batch; both far below the ~1 write/s sustained per document guideline.
+ *   shard doc and the gateway doc once per batch; all far below the ~1 write/s sustained per
+ *   document guideline.
  * Document size: a 1 Hz series fills an hour with 3600 x 3 numbers x 8 B ~ 86 KB plus ~60
  *   column keys; a 5 Hz series ~ 430 KB: still under the 1 MiB limit. A series too fast
  *   for its window gets a narrower one, sized from its rate in the batch, so that no document

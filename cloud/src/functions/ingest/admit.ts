@@ -69,16 +69,24 @@ export interface Admitted {
 
 const MAX_SAMPLES = 5;
 
+/** The highest sequence a reading of `prepared` may have; higher ones are dropped (SEQ_JUMP). */
+export function seqCeiling(
+  prepared: Pick<PreparedBatch, 'firstSeq'>,
+  ctx: Pick<AdmitContext, 'highestSeq' | 'maxSeqJump'>,
+): number {
+  // From the batch's own first sequence when that is lower: a redelivery then drops what its
+  // first delivery dropped, although the first one raised the gateway's highest sequence; a
+  // gateway without history gets its bound from its first batch.
+  const base = ctx.highestSeq === undefined ? prepared.firstSeq : Math.min(ctx.highestSeq, prepared.firstSeq);
+  return base + ctx.maxSeqJump;
+}
+
 export function admitBatch(prepared: PreparedBatch, ctx: AdmitContext): Admitted {
   const samples: string[] = [];
   const sample = (s: string) => {
     if (samples.length < MAX_SAMPLES) samples.push(s);
   };
-  // From the batch's own first sequence when that is lower: a redelivery then drops what its
-  // first delivery dropped, although the first one raised the gateway's highest sequence; a
-  // gateway without history gets its bound from its first batch.
-  const base = ctx.highestSeq === undefined ? prepared.firstSeq : Math.min(ctx.highestSeq, prepared.firstSeq);
-  const ceiling = base + ctx.maxSeqJump;
+  const ceiling = seqCeiling(prepared, ctx);
   const readings: Reading[] = [];
   let foreignDeviceReadings = 0;
   let seqJumpReadings = 0;

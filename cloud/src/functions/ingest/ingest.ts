@@ -1,7 +1,8 @@
 /**
  * The ingest logic, behind ports: transport identity -> decode -> validate -> admit (the
  * batch, its devices and sequences are the sending gateway's; admit.ts) -> enrich -> bucket
- * -> persist -> rule steps -> publish transitions. Permanent failures (the bytes can never become a batch)
+ * -> persist -> rule steps -> publish transitions, alongside the gateway's state
+ * (gateways/<id>: last batch, newest reading, sequence gaps, health; gateway-state.ts). Permanent failures (the bytes can never become a batch)
  * are dead-lettered and acknowledged; anything else that throws is transient and makes
  * Pub/Sub redeliver, which is safe because every step is idempotent:
  *  - bucket columns are keyed by (gateway, first seq): a redelivery rewrites the same field;
@@ -13,9 +14,10 @@ import type { AlertEvent, Clock, Reading } from '@edgeflow/shared';
 import { isEdgeflowError } from '@edgeflow/shared';
 import type { Logger } from 'pino';
 import { CloudError, CloudErrorCodes } from '../../adapters/errors.ts';
-import { admitBatch, payloadMismatch, transportGateway } from './admit.ts';
+import { admitBatch, payloadMismatch, seqCeiling, transportGateway } from './admit.ts';
 import { type BucketOptions, type BucketWrite, bucketReadings, type Enrichment } from './bucket.ts';
-import type { AlertBus, DeadLetterStore, ReadingStore } from './ports.ts';
+import { type BatchFacts, foldBatch, newestReceiptMs, seqRunsOf } from './gateway-state.ts';
+import type { AlertBus, DeadLetterStore, GatewayStateStore, ReadingStore } from './ports.ts';
 import { MAX_REJECTION_SAMPLES, type PreparedBatch, prepareBatch, type TelemetryBatch } from './prepare.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import { UNREGISTERED_SITE, unitOf } from './profile-cache.ts';
@@ -51,6 +53,7 @@ export interface IngestDeps {
   readonly decode: (bytes: Uint8Array) => TelemetryBatch;
   readonly profiles: ProfileCache;
   readonly readings: ReadingStore;
+  readonly gateways: GatewayStateStore;
   readonly bus: AlertBus;
   readonly deadLetters: DeadLetterStore;
   readonly rules: RuleStepper;
@@ -81,6 +84,10 @@ export interface IngestCounters {
   /** Cloud transitions not published because the edge had already reported them. */
   transitionsSuppressed: number;
   edgeAlertsForwarded: number;
+  /** Batches whose gateway health map did not validate (the previous health was kept). */
+  healthRejected: number;
+  /** Sequence gaps detected on gateways/<id> (each new hole in a gateway's seqs). */
+  seqGapsDetected: number;
 }
 
 export function newCounters(): IngestCounters {
@@ -98,6 +105,8 @@ export function newCounters(): IngestCounters {
     transitionsPublished: 0,
     transitionsSuppressed: 0,
     edgeAlertsForwarded: 0,
+    healthRejected: 0,
+    seqGapsDetected: 0,
   };
 }
 
@@ -270,7 +279,42 @@ export class Ingestor {
     const edgeAlerts = prepared.alerts.map((a) => (a.gatewayId ? a : { ...a, gatewayId }));
     const fresh = transitions.filter((t) => !this.#edgeReported.has(`${t.alertId}:${t.kind}`));
     const toPublish = [...edgeAlerts, ...fresh];
-    if (toPublish.length > 0) await deps.bus.publish(toPublish, { batchId: prepared.batchId });
+    // The decoded batch's seqs (before the ownership checks, which drop readings the gateway
+    // did send), so that dropped readings are not taken for lost ones.
+    const facts: BatchFacts = {
+      runs: seqRunsOf(
+        decoded.batch.readings,
+        seqCeiling(decoded, { highestSeq, maxSeqJump: deps.options.maxSeqJump }),
+      ),
+      newestReadingAtMs: newestReceiptMs(prepared.readings),
+      health: decoded.batch.health,
+      healthRejected: decoded.batch.healthRejected === true,
+    };
+    const nowMs = deps.clock.nowMs();
+    const [fold] = await Promise.all([
+      deps.gateways.update(gatewayId, (current) => {
+        const out = foldBatch(current, gatewayId, facts, nowMs);
+        return { next: out.state, result: out };
+      }),
+      toPublish.length > 0 ? deps.bus.publish(toPublish, { batchId: prepared.batchId }) : undefined,
+    ]);
+    if (facts.healthRejected) {
+      blog.warn(
+        { code: CloudErrorCodes.GATEWAY_HEALTH_REJECTED },
+        "the batch's gateway health did not validate: the previous health is kept",
+      );
+    }
+    if (fold.opened.length > 0) {
+      blog.warn(
+        {
+          code: CloudErrorCodes.SEQ_GAP,
+          gaps: fold.opened.slice(0, MAX_REJECTION_SAMPLES).map((g) => [g.fromSeq, g.toSeq]),
+          seqGapCount: fold.state.seqGapCount,
+          missingReadings: fold.state.missingReadings,
+        },
+        'sequence gap: readings of the gateway never arrived (so far)',
+      );
+    }
 
     this.counters.readingsAccepted += prepared.readings.length;
     this.counters.readingsRejected += prepared.rejectedReadings;
@@ -283,6 +327,8 @@ export class Ingestor {
     this.counters.transitionsPublished += fresh.length;
     this.counters.transitionsSuppressed += transitions.length - fresh.length;
     this.counters.edgeAlertsForwarded += edgeAlerts.length;
+    if (facts.healthRejected) this.counters.healthRejected++;
+    this.counters.seqGapsDetected += fold.opened.length;
     if (deps.options.failAfterWrite && !this.#failedOnce.has(prepared.batchId)) {
       if (this.#failedOnce.size > 10_000) this.#failedOnce.clear();
       this.#failedOnce.add(prepared.batchId);

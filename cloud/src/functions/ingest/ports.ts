@@ -4,6 +4,7 @@
  */
 import type { AlertEvent, DeviceProfile } from '@edgeflow/shared';
 import type { BucketWrite } from './bucket.ts';
+import type { GatewayState } from './gateway-state.ts';
 import type { ShardDoc } from './shard.ts';
 
 export interface ProfileStore {
@@ -45,6 +46,20 @@ export interface ReadingStore extends ShardStore {
 export interface ShardStore {
   /** The highest sequence applied in any of the gateway's `shards` shard documents; undefined when none exists. */
   highestSeq(gatewayId: string, shards: number): Promise<number | undefined>;
+}
+
+/** What a gateway-state transaction decides: the state to write and a result. */
+export interface GatewayUpdate<T> {
+  readonly next: GatewayState;
+  readonly result: T;
+}
+
+export interface GatewayStateStore {
+  /**
+   * Runs `update` in one transaction on the gateway's state document (`current` undefined:
+   * none yet; writing `next` creates it). `update` is pure and may run more than once.
+   */
+  update<T>(gatewayId: string, update: (current: GatewayState | undefined) => GatewayUpdate<T>): Promise<T>;
 }
 
 export interface AlertBus {

@@ -4,6 +4,7 @@
  */
 import type { AlertEvent, Reading } from '@edgeflow/shared';
 import { alertEventChecker, metricSpec, readingChecker } from '@edgeflow/shared';
+import type { GatewayHealth } from './gateway-state.ts';
 
 /** What the shared codec returns (shared/src/codec): structurally typed to keep this pure. */
 export interface TelemetryBatch {
@@ -11,6 +12,10 @@ export interface TelemetryBatch {
   readonly createdAtMs: number;
   readonly readings: readonly Reading[];
   readonly alerts: readonly AlertEvent[];
+  /** The gateway's health (format 1.1); absent in 1.0 batches and when it did not validate. */
+  readonly health?: GatewayHealth;
+  /** Set when the batch carried a health map that did not validate. */
+  readonly healthRejected?: true;
 }
 
 export interface PreparedBatch {

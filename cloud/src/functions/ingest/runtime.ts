@@ -7,6 +7,7 @@ import { decodeBatch, systemClock, validateRules } from '@edgeflow/shared';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { createFirestore, newWriteCounter, type WriteCounter } from '../../adapters/firestore/client.ts';
 import { FirestoreDeadLetterStore } from '../../adapters/firestore/dead-letters.ts';
+import { FirestoreGatewayStore } from '../../adapters/firestore/gateways.ts';
 import { FirestoreProfileStore } from '../../adapters/firestore/profiles.ts';
 import { FirestoreReadingStore } from '../../adapters/firestore/readings.ts';
 import { PubSubAlertBus } from '../../adapters/pubsub/alert-bus.ts';
@@ -45,6 +46,7 @@ export function ingestRuntime(env: NodeJS.ProcessEnv = process.env): IngestRunti
     decode: (bytes) => decodeBatch(bytes),
     profiles: new ProfileCache(profiles, systemClock, { ttlMs: config.profileTtlMs, maxEntries: 20_000 }),
     readings: new FirestoreReadingStore(db, opts),
+    gateways: new FirestoreGatewayStore(db, opts),
     bus: new PubSubAlertBus({
       projectId: config.projectId,
       topic: config.alertsTopic,

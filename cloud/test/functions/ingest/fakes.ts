@@ -1,10 +1,13 @@
 /** In-memory ports for the pure ingest tests. */
 import type { AlertEvent, DeviceProfile } from '@edgeflow/shared';
 import type { BucketColumns, BucketWrite } from '../../../src/functions/ingest/bucket.ts';
+import type { GatewayState } from '../../../src/functions/ingest/gateway-state.ts';
 import type {
   AlertBus,
   DeadLetterRecord,
   DeadLetterStore,
+  GatewayStateStore,
+  GatewayUpdate,
   ProfileStore,
   ReadingStore,
   ShardUpdate,
@@ -101,5 +104,21 @@ export class MemoryDeadLetters implements DeadLetterStore {
   readonly letters = new Map<string, DeadLetterRecord>();
   async record(letter: DeadLetterRecord): Promise<void> {
     this.letters.set(letter.messageId, letter);
+  }
+}
+
+export class MemoryGatewayStore implements GatewayStateStore {
+  readonly states = new Map<string, GatewayState>();
+  writes = 0;
+
+  async update<T>(
+    gatewayId: string,
+    update: (current: GatewayState | undefined) => GatewayUpdate<T>,
+  ): Promise<T> {
+    const current = this.states.get(gatewayId);
+    const out = update(current === undefined ? undefined : structuredClone(current));
+    this.states.set(gatewayId, structuredClone(out.next));
+    this.writes++;
+    return out.result;
   }
 }

@@ -2,6 +2,7 @@ import {
   type AlertEvent,
   decodeBatch,
   encodeBatch,
+  type GatewayHealth,
   ManualClock,
   type Reading,
   telemetryTopicName,
@@ -12,7 +13,13 @@ import { CloudError, CloudErrorCodes } from '../../../src/adapters/errors.ts';
 import { type IngestMessage, Ingestor } from '../../../src/functions/ingest/ingest.ts';
 import { ProfileCache } from '../../../src/functions/ingest/profile-cache.ts';
 import { sharedRuleStepper } from '../../../src/functions/ingest/rules.ts';
-import { MemoryAlertBus, MemoryDeadLetters, MemoryProfileStore, MemoryReadingStore } from './fakes.ts';
+import {
+  MemoryAlertBus,
+  MemoryDeadLetters,
+  MemoryGatewayStore,
+  MemoryProfileStore,
+  MemoryReadingStore,
+} from './fakes.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
@@ -59,10 +66,12 @@ function setup(
   const store = new MemoryReadingStore();
   const bus = new MemoryAlertBus();
   const letters = new MemoryDeadLetters();
+  const gateways = new MemoryGatewayStore();
   const ingestor = new Ingestor({
     decode: options.decode ?? ((b) => decodeBatch(b)),
     profiles: new ProfileCache(profiles, clock, { ttlMs: 60_000, maxEntries: 100 }),
     readings: store,
+    gateways,
     bus,
     deadLetters: letters,
     rules: sharedRuleStepper(),
@@ -75,7 +84,7 @@ function setup(
       failAfterWrite: options.failAfterWrite ?? false,
     },
   });
-  return { ingestor, profiles, clock, store, bus, letters };
+  return { ingestor, profiles, clock, store, bus, letters, gateways };
 }
 
 const edgeAlert: AlertEvent = {
@@ -241,3 +250,71 @@ describe('Ingestor', () => {
     expect(bus.published.map((e) => e.alertId)).toEqual([edgeAlert.alertId, edgeAlert.alertId]);
   });
 });
+
+describe('Ingestor keeps gateways/<id>', () => {
+  const batch = (rs: Reading[], extra: { health?: GatewayHealth } = {}) =>
+    encodeBatch({ gatewayId: 'gw-1', createdAtMs: T0, readings: rs, alerts: [], ...extra });
+
+  it('folds each batch in one write, from the clock, and counts the gaps', async () => {
+    const { ingestor, gateways, clock } = setup();
+    await ingestor.handle(msg(batch(readings('d1', 1, 10, 20), { health: healthAt(T0) })));
+    clock.advance(60_000);
+    await ingestor.handle(msg(batch(readings('d1', 16, 5, 20)), 'm2'));
+    expect(gateways.writes).toBe(2);
+    expect(gateways.states.get('gw-1')).toMatchObject({
+      lastBatchAtMs: T0 + 60_000,
+      newestReadingAtMs: T0 + 20_000,
+      lastSeq: 20,
+      seqGapCount: 1,
+      recentGaps: [{ fromSeq: 11, toSeq: 15, detectedAtMs: T0 + 60_000 }],
+      health: healthAt(T0),
+    });
+    expect(ingestor.counters.seqGapsDetected).toBe(1);
+  });
+
+  it('takes readings it drops for their device as sent (no gap), and leaves out seq jumps', async () => {
+    const { ingestor, gateways, profiles } = setup({ maxSeqJump: 1000 });
+    profiles.profiles.set('d2', {
+      deviceId: 'd2',
+      gatewayId: 'gw-2',
+      site: 's',
+      name: 'n',
+      units: {},
+      notify: [],
+    });
+    const rs = [...readings('d1', 1, 5, 20), ...readings('d2', 6, 5, 20), ...readings('d1', 11, 5, 20)];
+    const out = await ingestor.handle(msg(batch([...rs, ...readings('d1', 5_000_000, 1, 20)])));
+    expect(out).toMatchObject({ status: 'persisted', readings: 10, dropped: 6 });
+    expect(gateways.states.get('gw-1')).toMatchObject({ firstSeq: 1, lastSeq: 15, seqGapCount: 0 });
+  });
+
+  it('counts a batch whose health did not validate and keeps the health it had', async () => {
+    const { ingestor, gateways } = setup({
+      decode: (b) => ({ ...decodeBatch(b), healthRejected: true }),
+    });
+    await ingestor.handle(msg(batch(readings('d1', 1, 3, 20))));
+    expect(ingestor.counters.healthRejected).toBe(1);
+    expect(gateways.states.get('gw-1')?.health).toBeNull();
+  });
+
+  it('does not touch the gateway state when the batch is dead-lettered', async () => {
+    const { ingestor, gateways } = setup();
+    await ingestor.handle(msg(Buffer.from('garbage'), 'poison'));
+    expect(gateways.writes).toBe(0);
+  });
+});
+
+function healthAt(reportedAtMs: number): GatewayHealth {
+  return {
+    outboxRecords: 1,
+    outboxBytes: 10,
+    oldestUnsentAgeMs: 0,
+    evictedReadings: 0,
+    rejectedByReason: {},
+    clientsConnected: 1,
+    rulesVersion: 2,
+    uptimeS: 5,
+    rssBytes: 1000,
+    reportedAtMs,
+  };
+}
