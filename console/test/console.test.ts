@@ -39,6 +39,28 @@ afterAll(async () => {
   if (dist) await rm(dist, { recursive: true, force: true });
 });
 
+/**
+ * Whether the chart's canvas, at row `y` (+-1: the line is anti-aliased), has pixels of the
+ * warning line's orange (#b86e00 over white), which neither the blue data line nor the pale
+ * episode band has.
+ */
+async function lineColourAt(p: Page, metric: string, y: number): Promise<boolean> {
+  return p.evaluate(
+    ([m, row]) => {
+      const canvas = document.querySelector(`figure.chart[data-metric="${m}"] canvas`) as HTMLCanvasElement;
+      const px = canvas.getContext('2d')!.getImageData(0, row - 1, canvas.width, 3).data;
+      let hits = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        const [r, g, b, a] = [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
+        if (a > 128 && r - b > 96 && g < r) hits++;
+      }
+      // A dashed line across the plot: far more than a stray label pixel or two.
+      return hits > 50;
+    },
+    [metric, y] as const,
+  );
+}
+
 describe('console against the fake API', () => {
   it('fleet page lists sites, the gateway with its health and every device with its last values', async () => {
     await page.goto(`${fake.url}/#/fleet`);
@@ -87,6 +109,17 @@ describe('console against the fake API', () => {
     expect(await chart.getAttribute('data-episodes')).toBe('1');
     expect(await chart.getAttribute('data-thresholds')).toBe('2');
     expect(await chart.locator('canvas').count()).toBe(1);
+    // The draw hook's record of the lines it stroked, checked on the canvas itself.
+    const drawn = JSON.parse(
+      (await chart.locator('.uplot').getAttribute('data-thresholds-drawn')) ?? '[]',
+    ) as { ruleId: string; threshold: number; y: number }[];
+    expect(drawn.map((d) => [d.ruleId, d.threshold])).toEqual([
+      ['temperature-high', 30],
+      ['temperature-critical', 40],
+    ]);
+    expect(drawn[1]!.y).toBeLessThan(drawn[0]!.y);
+    expect(await lineColourAt(page, 'temperature', drawn[0]!.y)).toBe(true);
+    expect(await lineColourAt(page, 'temperature', 2)).toBe(false);
     expect(await page.locator('figure.chart').count()).toBe(2);
     await page.screenshot({ path: artifactPath('console-fake', 'device.png'), fullPage: true });
   });
@@ -134,12 +167,15 @@ describe('console against the fake API', () => {
   });
 
   it('dead letters page: reason, source, attempts, payload preview and a replay button', async () => {
+    const before = fake.requests.length;
     await page.goto(`${fake.url}/#/dead-letters`);
     const row = page.locator('tr[data-dead-letter=dl-0001]');
     await expect
       .poll(() => row.locator('pre.payload').textContent(), { timeout: WAIT_MS })
       .toBe('hello, not cbor!!');
     expect(await row.textContent()).toContain('EDGEFLOW_CODEC_BAD_MAGIC');
+    // The preview comes with the list: no request per row.
+    expect(fake.requests.slice(before).filter((r) => r.startsWith('GET /v1/dead-letters/'))).toEqual([]);
     await row.getByRole('button', { name: 'Replay dl-0001' }).click();
     await expect.poll(() => fake.replays, { timeout: WAIT_MS }).toEqual(['dl-0001']);
     await page.screenshot({ path: artifactPath('console-fake', 'dead-letters.png'), fullPage: true });

@@ -5,15 +5,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  buildConfig,
-  DEFAULT_RULES,
-  type RuleSet,
-  ruleSetChecker,
-  type Topology,
-  topologyFor,
-} from '@edgeflow/shared';
+import { buildConfig, DEFAULT_RULES, type RuleSet, type Topology, topologyFor, validateRules } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
+import { ingestConfigFromEnv } from '../functions/ingest/config.ts';
 
 export const DEFAULT_CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../console/dist');
 
@@ -56,7 +50,10 @@ export type ApiConfig = Static<typeof ApiConfigSchema> & {
   readonly consoleDir: string;
   /** The shared topics; a replay goes to the topic its dead letter recorded. */
   readonly topology: Topology;
-  /** Fleet rule defaults, as ingest runs them (EDGEFLOW_INGEST_DEFAULT_RULES), else DEFAULT_RULES. */
+  /**
+   * Fleet rule defaults exactly as ingest runs them: EDGEFLOW_INGEST_DEFAULT_RULES read by
+   * ingest's own config and checked by validateRules as its runtime does, else DEFAULT_RULES.
+   */
   readonly defaultRules: RuleSet;
 };
 
@@ -68,13 +65,12 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
     envPrefix: 'EDGEFLOW_API_',
     source: 'env',
   });
+  const ingestRules = ingestConfigFromEnv(env).defaultRules;
   return Object.freeze({
     ...base,
     projectId: env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
     consoleDir: env.EDGEFLOW_CONSOLE_DIR ? resolve(env.EDGEFLOW_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     topology: topologyFor([]),
-    defaultRules: env.EDGEFLOW_INGEST_DEFAULT_RULES
-      ? ruleSetChecker.parse(JSON.parse(env.EDGEFLOW_INGEST_DEFAULT_RULES), 'EDGEFLOW_INGEST_DEFAULT_RULES')
-      : DEFAULT_RULES,
+    defaultRules: ingestRules ? validateRules(ingestRules) : DEFAULT_RULES,
   });
 }
