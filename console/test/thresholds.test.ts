@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { thresholdLines } from '../src/thresholds.ts';
 
 describe('thresholdLines', () => {
-  it("draws each threshold rule of the fleet defaults at its level, in rule order, and no rate or stale rule", () => {
+  it('draws each threshold rule of the fleet defaults at its level, in rule order, and no rate or stale rule', () => {
     expect(thresholdLines(DEFAULT_RULES.temperature as RuleSpec[])).toEqual([
       { ruleId: 'temperature-high', severity: 'warning', direction: 'above', threshold: 30 },
       { ruleId: 'temperature-critical', severity: 'critical', direction: 'above', threshold: 40 },

@@ -5,7 +5,14 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildConfig, DEFAULT_RULES, type RuleSet, type Topology, topologyFor, validateRules } from '@edgeflow/shared';
+import {
+  buildConfig,
+  DEFAULT_RULES,
+  type RuleSet,
+  type Topology,
+  topologyFor,
+  validateRules,
+} from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
 import { ingestConfigFromEnv } from '../functions/ingest/config.ts';
 

@@ -196,6 +196,7 @@ describe('dead letters', { timeout: 30_000 }, () => {
     });
     const list = await call<DeadLetterList>(api(), '/v1/dead-letters', '/v1/dead-letters?state=open');
     expect(list.body.items.map((d) => d.code)).toEqual(['EDGEFLOW_CODEC_MALFORMED']);
+    expect(list.body.items[0]?.previewText).toBe('hello, world');
     const id = list.body.items[0]?.id as string;
     const shown = await call<DeadLetterDetail>(api(), '/v1/dead-letters/{id}', `/v1/dead-letters/${id}`);
     expect(shown.body.previewText).toBe('hello, world');
@@ -217,6 +218,36 @@ describe('dead letters', { timeout: 30_000 }, () => {
       },
     );
     expect(missing.status).toBe(404);
+  });
+
+  it('previews the first 64 bytes of each payload as printable text in the list', async () => {
+    await local.cloud.clearFirestore();
+    const store = new FirestoreDeadLetterStore(local.firestore, {
+      deadlineMs: 20_000,
+      counter: newWriteCounter(),
+      nowMs: () => T0,
+      sourceTopic: 'edgeflow-telemetry',
+    });
+    const data = Buffer.concat([Buffer.from([0xd9, 0xd9, 0xf7, 0x0a]), Buffer.alloc(100, 'x')]);
+    await store.record({
+      source: 'ingest',
+      subscription: undefined,
+      messageId: 'm-2',
+      code: 'EDGEFLOW_CODEC_MALFORMED',
+      reason: 'cut short',
+      data,
+      attributes: {},
+      deliveryAttempt: 1,
+      publishTimeMs: T0,
+    });
+    const list = await call<DeadLetterList>(api(), '/v1/dead-letters', '/v1/dead-letters');
+    const preview = list.body.items[0]?.previewText;
+    expect(preview).toBe(`....${'x'.repeat(60)}`);
+    const id = list.body.items[0]?.id as string;
+    const shown = await call<DeadLetterDetail>(api(), '/v1/dead-letters/{id}', `/v1/dead-letters/${id}`);
+    // The detail's longer preview starts with the list's.
+    expect(shown.body.previewText.startsWith(preview as string)).toBe(true);
+    expect(shown.body.letter.previewText).toBe(preview);
   });
 });
 

@@ -121,13 +121,14 @@ describe('GET /v1/devices', { timeout: 30_000 }, () => {
     expect(site.body.items.map((d) => d.deviceId)).toEqual(['dev-b']);
   });
 
-  it('shows one device with its units and the rules that apply per metric', async () => {
+  it('shows one device as the list does, with the rules that apply per metric', async () => {
     const { status, body } = await call<DeviceDetail>(api(), '/v1/devices/{id}', '/v1/devices/dev-a');
     expect(status).toBe(200);
-    expect(body).toMatchObject({
-      registered: true,
+    expect(body.device).toMatchObject({
+      deviceId: 'dev-a',
+      gatewayId: 'gw-two',
       site: 'plant-a',
-      units: { temperature: 'degF', co2: 'ppm' },
+      metrics: { temperature: { v: 71, unit: 'degF' } },
     });
     expect(
       body.rules.temperature?.some((r) => r.kind === 'threshold' && typeof r.threshold === 'number'),
