@@ -13,6 +13,7 @@ import type { Series } from '../../cloud/src/api/contract.ts';
 import { buildConsole } from '../scripts/build.ts';
 import { type Browser, launchChromium } from '../tools/chromium.ts';
 import { artifactPath } from './support/artifacts.ts';
+import { lineColourAt } from './support/canvas.ts';
 import { FAKE_NOW_MS, type FakeApi, fakeAlert, startFakeApi } from './support/fake-api.ts';
 
 const WAIT_MS = 10_000;
@@ -38,28 +39,6 @@ afterAll(async () => {
   await fake?.close();
   if (dist) await rm(dist, { recursive: true, force: true });
 });
-
-/**
- * Whether the chart's canvas, at row `y` (+-1: the line is anti-aliased), has pixels of the
- * warning line's orange (#b86e00 over white), which neither the blue data line nor the pale
- * episode band has.
- */
-async function lineColourAt(p: Page, metric: string, y: number): Promise<boolean> {
-  return p.evaluate(
-    ([m, row]) => {
-      const canvas = document.querySelector(`figure.chart[data-metric="${m}"] canvas`) as HTMLCanvasElement;
-      const px = canvas.getContext('2d')!.getImageData(0, row - 1, canvas.width, 3).data;
-      let hits = 0;
-      for (let i = 0; i < px.length; i += 4) {
-        const [r, g, b, a] = [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
-        if (a > 128 && r - b > 96 && g < r) hits++;
-      }
-      // A dashed line across the plot: far more than a stray label pixel or two.
-      return hits > 50;
-    },
-    [metric, y] as const,
-  );
-}
 
 describe('console against the fake API', () => {
   it('fleet page lists sites, the gateway with its health and every device with its last values', async () => {
