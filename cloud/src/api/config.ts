@@ -33,6 +33,12 @@ export const ApiConfigSchema = Type.Object({
   staleAfterMs: Type.Integer({ minimum: 1_000, default: 300_000 }),
   /** Device profiles are read as one catalogue per instance, refreshed after this. */
   profileTtlMs: Type.Integer({ minimum: 0, default: 60_000 }),
+  /**
+   * Open alert counts per device are kept this long per instance for GET /v1/devices
+   * (open-alerts.ts): its own ack/resolve and its streams' alert events drop them at once, a
+   * change through another instance shows within this. 0 queries on every request.
+   */
+  openAlertsTtlMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 2_000 }),
   /** Bound on the profile catalogue (documents read to build it). */
   maxProfiles: Type.Integer({ minimum: 1, default: 20_000 }),
   /** Concurrent SSE streams per instance; one more gets 503 (counted). */

@@ -19,6 +19,7 @@ import type {
   AlertList,
   DeadLetterDetail,
   DeadLetterList,
+  DeviceList,
   ErrorResponse,
   ReplayResultBody,
 } from '../../src/api/contract.ts';
@@ -37,7 +38,13 @@ writeFileSync(join(consoleDir, 'assets', 'app-3f9a1c2b.css'), 'body{}');
 
 const local = useLocalCloud({
   functions: ['api'],
-  env: { EDGEFLOW_CONSOLE_DIR: consoleDir, EDGEFLOW_API_MAX_STREAMS: '2', EDGEFLOW_API_HEARTBEAT_MS: '200' },
+  env: {
+    EDGEFLOW_CONSOLE_DIR: consoleDir,
+    EDGEFLOW_API_MAX_STREAMS: '2',
+    EDGEFLOW_API_HEARTBEAT_MS: '200',
+    // Longer than the test: only an invalidation can make the device list query alerts again.
+    EDGEFLOW_API_OPEN_ALERTS_TTL_MS: '60000',
+  },
 });
 const api = () => local.cloud.functionUrls.api;
 // The first request loads the function's runtime and opens Firestore: slow on a busy machine.
@@ -169,6 +176,41 @@ describe('alerts', { timeout: 30_000 }, () => {
     expect(events.find((e) => e.type === 'ack')?.note).toBe('on it');
     const record = await alertStore().get('a-1');
     expect(foldHistory(events)).toEqual(recordState(record as NonNullable<typeof record>));
+  });
+});
+
+describe('GET /v1/devices and alert changes', { timeout: 30_000 }, () => {
+  it('counts open alerts once per instance per TTL, and a resolve through the API shows at once', async () => {
+    await local.cloud.clearFirestore();
+    await local.firestore
+      .collection('devices')
+      .doc('dev-9')
+      .set({ site: 'plant-a', name: 'nine', units: {}, notify: [] });
+    await seedShard(local.firestore, 'gw-one', 0, {
+      'dev-9': { temperature: { v: 35, tsMs: Date.now(), seq: 5 } },
+    });
+    await notifyOnce(alertStore(), event('a-9', 'raised', T0, 'dev-9'));
+    const list = () => call<DeviceList>(api(), '/v1/devices', '/v1/devices');
+    const first = await list();
+    expect(first.body.items.map((d) => [d.deviceId, d.state, d.openAlerts])).toEqual([
+      ['dev-9', 'alerting', 1],
+    ]);
+    const second = await list();
+    expect(second.body.items).toEqual(first.body.items);
+    // The shard, and no alert query (the catalogue, reloaded per its own TTL, aside).
+    expect(second.reads).toBeLessThan(first.reads);
+    const resolved = await call<AlertActionResult>(
+      api(),
+      '/v1/alerts/{id}:resolve',
+      '/v1/alerts/a-9:resolve',
+      {
+        method: 'POST',
+        body: {},
+      },
+    );
+    expect(resolved.body.changed).toBe(true);
+    const third = await list();
+    expect(third.body.items.map((d) => [d.deviceId, d.state, d.openAlerts])).toEqual([['dev-9', 'ok', 0]]);
   });
 });
 

@@ -13,10 +13,14 @@ import { useLocalCloud } from '../support/local-cloud.ts';
 import { call, expectProblem, seedProfile, seedReadings, seedShard, warmUp } from './support.ts';
 
 const MAX_READS = 40;
-// Profile catalogue TTL 0: describes clear Firestore in between, so no instance cache may outlive a seed.
+// Catalogue and open-alert TTLs 0: describes clear Firestore in between, so no instance cache may outlive a seed.
 const local = useLocalCloud({
   functions: ['api'],
-  env: { EDGEFLOW_API_MAX_READS: String(MAX_READS), EDGEFLOW_API_PROFILE_TTL_MS: '0' },
+  env: {
+    EDGEFLOW_API_MAX_READS: String(MAX_READS),
+    EDGEFLOW_API_PROFILE_TTL_MS: '0',
+    EDGEFLOW_API_OPEN_ALERTS_TTL_MS: '0',
+  },
 });
 const api = () => local.cloud.functionUrls.api;
 // The first request loads the function's runtime and opens Firestore: slow on a busy machine.
