@@ -317,6 +317,12 @@ describe('GET /v1/stream', { timeout: 30_000 }, () => {
       expect(third.status).toBe(503);
       expect(((await third.json()) as ErrorResponse).error.code).toBe('EDGEFLOW_API_TOO_MANY_STREAMS');
       await second.body?.cancel();
+      const openOf = async () =>
+        (await call<DeviceList>(api(), '/v1/devices', '/v1/devices')).body.items.find(
+          (d) => d.deviceId === 'dev-1',
+        )?.openAlerts;
+      // Loads this instance's open-alert counts (kept 60 s here) before the raise.
+      expect(await openOf()).toBe(0);
 
       await notifyOnce(alertStore(), event('s-1', 'raised', T0 + 5000));
       await seedShard(local.firestore, 'gw-one', 0, {
@@ -326,6 +332,8 @@ describe('GET /v1/stream', { timeout: 30_000 }, () => {
         timeoutMs: 15_000,
         what: 'alert and latest events',
       });
+      // The record the stream saw dropped the counts: a client reloading on the event sees it.
+      expect(await openOf()).toBe(1);
       await waitFor(() => text.includes(': heartbeat'), { timeoutMs: 5_000, what: 'a heartbeat' });
       const events = text
         .split('\n\n')
