@@ -5,8 +5,10 @@
  *    interval=1m (target <= 25: one per hour bucket), stored as ingest stores it (one column
  *    per 60 s batch);
  *  - documents read by GET /v1/devices for 1000 devices (target <= 1000/50 = 20), warm (the
- *    profile catalogue loaded) and cold, in two shard layouts: 50 devices per latest shard,
- *    and the default ingest layout (50 devices per gateway over 4 shards: 12.5 per shard);
+ *    profile catalogue and the open-alert counts loaded) and cold, in two shard layouts: 50
+ *    devices per latest shard, and the default ingest layout (50 devices per gateway over 4
+ *    shards: 12.5 per shard); and by GET /v1/devices/{id} of one of them (its gateway's shards
+ *    and its open alerts);
  *  - CPU time per 24 h series request in our code (columns -> dedup -> 1-minute avg of
  *    86 400 readings; target <= 20 ms), median of EDGEFLOW_BENCH_RUNS (default 30) runs after 5 warm-up runs,
  *    against a plain loop summing the same arrays into the same buckets, same run.
@@ -120,7 +122,7 @@ try {
   }
 
   // -- devices: 1000 devices, two shard layouts
-  const devicesFigures: Record<string, { cold: number; warm: number }> = {};
+  const devicesFigures: Record<string, { cold: number; warm: number; detail: number }> = {};
   for (const [layout, gateways, shards] of [
     ['50 devices per shard (5 gateways x 4 shards)', 5, 4],
     ['ingest default (20 gateways x 50 devices x 4 shards)', 20, 4],
@@ -146,6 +148,7 @@ try {
         };
         shardDocs.set(id, doc);
         profiles.set(db.collection('devices').doc(deviceId), {
+          gatewayId: `gw-${g}`,
           site: `site-${g}`,
           name: deviceId,
           units: {},
@@ -160,7 +163,8 @@ try {
     const devicesUrl = `${cloud.functionUrls.api}/v1/devices?limit=1000`;
     const cold = await reads(devicesUrl);
     const warm = await reads(devicesUrl);
-    devicesFigures[`${layout}: ${shardDocs.size} shard documents`] = { cold, warm };
+    const detail = await reads(`${cloud.functionUrls.api}/v1/devices/dev-0-0`);
+    devicesFigures[`${layout}: ${shardDocs.size} shard documents`] = { cold, warm, detail };
   }
 
   const out = {

@@ -12,6 +12,7 @@ import type {
   AlertSummary,
   DeadLetterDetail,
   DeadLetterList,
+  DeviceDetail,
   DeviceList,
   DeviceSummary,
   GatewayList,
@@ -26,6 +27,7 @@ export type {
   AlertSummary,
   DeadLetterDetail,
   DeadLetterSummary,
+  DeviceDetail,
   DeviceState,
   DeviceSummary,
   GatewayView,
@@ -36,30 +38,8 @@ export type {
 export type AlertState = AlertStateName;
 export type Agg = NonNullable<Series['agg']>;
 
-/** A threshold rule in force for one metric of a device: the line the chart draws. */
-export interface ThresholdLine {
-  readonly ruleId: string;
-  readonly severity: string;
-  readonly direction: 'above' | 'below';
-  readonly threshold: number;
-}
-
-export interface RuleLike {
-  readonly id: string;
-  readonly kind: string;
-  readonly severity: string;
-  readonly direction?: 'above' | 'below';
-  readonly threshold?: number;
-}
-
-/**
- * `GET /v1/devices/{id}` as console/NEEDS-FROM-API.md asks for it: the device and the rules in
- * force for it (fleet defaults merged with its profile), per metric.
- */
-export interface DeviceDetail {
-  readonly device: DeviceSummary;
-  readonly rules: Readonly<Record<string, readonly RuleLike[]>>;
-}
+/** A rule in force for a metric, as ingest evaluates it (threshold | rate | stale). */
+export type RuleSpec = DeviceDetail['rules'][string][number];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -143,17 +123,8 @@ async function all<T, P extends { items: T[]; nextCursor: string | null }>(
 export const api = {
   devices: (p: { site?: string; state?: string } = {}) =>
     all<DeviceSummary, DeviceList>('/devices', { ...p, limit: 1000 }),
-  /** The device and its rules; without the endpoint, the device from the list and no rules. */
-  device: async (id: string): Promise<DeviceDetail> => {
-    try {
-      return await call<DeviceDetail>(`/devices/${encodeURIComponent(id)}`);
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 404) throw err;
-      const device = (await api.devices()).find((d) => d.deviceId === id);
-      if (!device) throw err;
-      return { device, rules: {} };
-    }
-  },
+  /** The device and the rules in force for it per metric (a 404 is an unknown device). */
+  device: (id: string) => call<DeviceDetail>(`/devices/${encodeURIComponent(id)}`),
   gateways: async (): Promise<GatewayView[]> => (await call<GatewayList>('/gateways')).items,
   series: (id: string, metric: string, p: { start: number; end: number; interval?: string; agg?: Agg }) =>
     call<Series>(

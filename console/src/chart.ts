@@ -4,7 +4,8 @@
  * dashed lines over it (drawn in uPlot's own hooks, so they pan and resize with the plot).
  */
 import uPlot from 'uplot';
-import type { Series, ThresholdLine } from './api.ts';
+import type { Series } from './api.ts';
+import type { ThresholdLine } from './thresholds.ts';
 
 export interface Episode {
   readonly startMs: number;
@@ -110,8 +111,16 @@ function drawEpisodes(u: uPlot, episodes: readonly Episode[]): void {
   ctx.restore();
 }
 
+/** One threshold line as drawn: `y` in canvas pixels (what a test samples the canvas at). */
+export interface DrawnThreshold {
+  readonly ruleId: string;
+  readonly threshold: number;
+  readonly y: number;
+}
+
 function drawThresholds(u: uPlot, thresholds: readonly ThresholdLine[]): void {
   const { ctx, bbox } = u;
+  const drawn: DrawnThreshold[] = [];
   ctx.save();
   ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
   ctx.lineWidth = 1.5 * devicePixelRatio;
@@ -129,6 +138,9 @@ function drawThresholds(u: uPlot, thresholds: readonly ThresholdLine[]): void {
     ctx.stroke();
     ctx.fillStyle = colour;
     ctx.fillText(`${th.ruleId} ${th.threshold}`, bbox.left + 4 * devicePixelRatio, y - 4 * devicePixelRatio);
+    drawn.push({ ruleId: th.ruleId, threshold: th.threshold, y });
   }
   ctx.restore();
+  // The lines of the last draw, for the browser tests (a canvas has no DOM to query).
+  u.root.dataset.thresholdsDrawn = JSON.stringify(drawn);
 }

@@ -13,6 +13,7 @@ import type { Series } from '../../cloud/src/api/contract.ts';
 import { buildConsole } from '../scripts/build.ts';
 import { type Browser, launchChromium } from '../tools/chromium.ts';
 import { artifactPath } from './support/artifacts.ts';
+import { lineColourAt } from './support/canvas.ts';
 import { FAKE_NOW_MS, type FakeApi, fakeAlert, startFakeApi } from './support/fake-api.ts';
 
 const WAIT_MS = 10_000;
@@ -87,6 +88,17 @@ describe('console against the fake API', () => {
     expect(await chart.getAttribute('data-episodes')).toBe('1');
     expect(await chart.getAttribute('data-thresholds')).toBe('2');
     expect(await chart.locator('canvas').count()).toBe(1);
+    // The draw hook's record of the lines it stroked, checked on the canvas itself.
+    const drawn = JSON.parse(
+      (await chart.locator('.uplot').getAttribute('data-thresholds-drawn')) ?? '[]',
+    ) as { ruleId: string; threshold: number; y: number }[];
+    expect(drawn.map((d) => [d.ruleId, d.threshold])).toEqual([
+      ['temperature-high', 30],
+      ['temperature-critical', 40],
+    ]);
+    expect(drawn[1]!.y).toBeLessThan(drawn[0]!.y);
+    expect(await lineColourAt(page, 'temperature', drawn[0]!.y)).toBe(true);
+    expect(await lineColourAt(page, 'temperature', 2)).toBe(false);
     expect(await page.locator('figure.chart').count()).toBe(2);
     await page.screenshot({ path: artifactPath('console-fake', 'device.png'), fullPage: true });
   });
@@ -148,12 +160,15 @@ describe('console against the fake API', () => {
   });
 
   it('dead letters page: reason, source, attempts, payload preview and a replay button', async () => {
+    const before = fake.requests.length;
     await page.goto(`${fake.url}/#/dead-letters`);
     const row = page.locator('tr[data-dead-letter=dl-0001]');
     await expect
       .poll(() => row.locator('pre.payload').textContent(), { timeout: WAIT_MS })
       .toBe('hello, not cbor!!');
     expect(await row.textContent()).toContain('EDGEFLOW_CODEC_BAD_MAGIC');
+    // The preview comes with the list: no request per row.
+    expect(fake.requests.slice(before).filter((r) => r.startsWith('GET /v1/dead-letters/'))).toEqual([]);
     await row.getByRole('button', { name: 'Replay dl-0001' }).click();
     await expect.poll(() => fake.replays, { timeout: WAIT_MS }).toEqual(['dl-0001']);
     await page.screenshot({ path: artifactPath('console-fake', 'dead-letters.png'), fullPage: true });

@@ -10,13 +10,14 @@ import type { Logger } from 'pino';
 import { actOnAlert, getAlert, listAlerts } from './alerts.ts';
 import type { ApiConfig } from './config.ts';
 import type { RequestContext } from './context.ts';
-import type { ErrorResponse } from './contract.ts';
+import type { AlertActionResult, ErrorResponse } from './contract.ts';
 import { getDeadLetter, listDeadLetters, replayDeadLetter } from './dead-letters.ts';
 import { getDevice } from './device.ts';
 import { listDevices } from './devices.ts';
 import { ApiError, ApiErrorCodes } from './errors.ts';
 import { listGateways } from './gateways.ts';
 import { actorOf } from './identity.ts';
+import type { OpenAlertIndex } from './open-alerts.ts';
 import type { AlertReads, DeadLetterOps, FleetReads, GatewayReads } from './ports.ts';
 import type { ProfileCatalog } from './profiles.ts';
 import { ReadBudget } from './read-budget.ts';
@@ -32,6 +33,7 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly fleet: FleetReads;
   readonly profiles: ProfileCatalog;
+  readonly openAlerts: OpenAlertIndex;
   readonly alerts: AlertReads;
   readonly deadLetters: DeadLetterOps;
   readonly gateways: GatewayReads;
@@ -39,6 +41,17 @@ export interface ApiDeps {
 }
 
 type Handler = (ctx: RequestContext, deps: ApiDeps) => Promise<unknown>;
+
+/** ack/resolve, then drop this instance's open-alert counts: the next list shows the change. */
+async function act(
+  ctx: RequestContext,
+  deps: ApiDeps,
+  action: 'ack' | 'resolve',
+): Promise<AlertActionResult> {
+  const result = await actOnAlert(ctx, deps.alerts, action);
+  if (result.changed) deps.openAlerts.invalidate();
+  return result;
+}
 
 interface Route {
   readonly method: 'GET' | 'POST';
@@ -53,7 +66,7 @@ const ROUTES: readonly Route[] = [
     method: 'GET',
     pattern: /^\/v1\/devices$/,
     names: [],
-    handler: (c, d) => listDevices(c, { reads: d.fleet, profiles: d.profiles }),
+    handler: (c, d) => listDevices(c, { reads: d.fleet, profiles: d.profiles, openAlerts: d.openAlerts }),
   },
   {
     method: 'GET',
@@ -73,13 +86,13 @@ const ROUTES: readonly Route[] = [
     method: 'POST',
     pattern: new RegExp(`^/v1/alerts/${SEGMENT}:ack$`),
     names: ['id'],
-    handler: (c, d) => actOnAlert(c, d.alerts, 'ack'),
+    handler: (c, d) => act(c, d, 'ack'),
   },
   {
     method: 'POST',
     pattern: new RegExp(`^/v1/alerts/${SEGMENT}:resolve$`),
     names: ['id'],
-    handler: (c, d) => actOnAlert(c, d.alerts, 'resolve'),
+    handler: (c, d) => act(c, d, 'resolve'),
   },
   {
     method: 'GET',

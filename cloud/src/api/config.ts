@@ -9,11 +9,12 @@ import {
   buildConfig,
   DEFAULT_RULES,
   type RuleSet,
-  ruleSetChecker,
   type Topology,
   topologyFor,
+  validateRules,
 } from '@edgeflow/shared';
 import Type, { type Static } from 'typebox';
+import { ingestConfigFromEnv } from '../functions/ingest/config.ts';
 
 export const DEFAULT_CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../console/dist');
 
@@ -32,6 +33,12 @@ export const ApiConfigSchema = Type.Object({
   staleAfterMs: Type.Integer({ minimum: 1_000, default: 300_000 }),
   /** Device profiles are read as one catalogue per instance, refreshed after this. */
   profileTtlMs: Type.Integer({ minimum: 0, default: 60_000 }),
+  /**
+   * Open alert counts per device are kept this long per instance for GET /v1/devices
+   * (open-alerts.ts): its own ack/resolve and its streams' alert events drop them at once, a
+   * change through another instance shows within this. 0 queries on every request.
+   */
+  openAlertsTtlMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 2_000 }),
   /** Bound on the profile catalogue (documents read to build it). */
   maxProfiles: Type.Integer({ minimum: 1, default: 20_000 }),
   /** Concurrent SSE streams per instance; one more gets 503 (counted). */
@@ -56,7 +63,10 @@ export type ApiConfig = Static<typeof ApiConfigSchema> & {
   readonly consoleDir: string;
   /** The shared topics; a replay goes to the topic its dead letter recorded. */
   readonly topology: Topology;
-  /** Fleet rule defaults, as ingest runs them (EDGEFLOW_INGEST_DEFAULT_RULES), else DEFAULT_RULES. */
+  /**
+   * Fleet rule defaults exactly as ingest runs them: EDGEFLOW_INGEST_DEFAULT_RULES read by
+   * ingest's own config and checked by validateRules as its runtime does, else DEFAULT_RULES.
+   */
   readonly defaultRules: RuleSet;
 };
 
@@ -68,13 +78,12 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
     envPrefix: 'EDGEFLOW_API_',
     source: 'env',
   });
+  const ingestRules = ingestConfigFromEnv(env).defaultRules;
   return Object.freeze({
     ...base,
     projectId: env.EDGEFLOW_PROJECT_ID ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
     consoleDir: env.EDGEFLOW_CONSOLE_DIR ? resolve(env.EDGEFLOW_CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     topology: topologyFor([]),
-    defaultRules: env.EDGEFLOW_INGEST_DEFAULT_RULES
-      ? ruleSetChecker.parse(JSON.parse(env.EDGEFLOW_INGEST_DEFAULT_RULES), 'EDGEFLOW_INGEST_DEFAULT_RULES')
-      : DEFAULT_RULES,
+    defaultRules: ingestRules ? validateRules(ingestRules) : DEFAULT_RULES,
   });
 }

@@ -9,6 +9,7 @@
  * `{ items, nextCursor }` with an opaque cursor (null on the last page); every error is
  * `{ error: { code, message, problems } }`.
  */
+import { RuleSpecSchema } from '@edgeflow/shared';
 import Type, { type Static, type TSchema } from 'typebox';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -106,32 +107,18 @@ export const DeviceListSchema = Type.Object(
 );
 export type DeviceList = Static<typeof DeviceListSchema>;
 
-/** A rule that applies to a device's metric, for drawing its threshold on a chart. */
-export const RuleViewSchema = Type.Object(
-  {
-    id: Type.String(),
-    kind: Type.String(),
-    severity: SeveritySchema,
-    /** threshold rules: the line to draw and its side; null for other kinds. */
-    threshold: Nullable(Type.Number()),
-    direction: Nullable(Type.String()),
-    clearBand: Nullable(Type.Number()),
-  },
-  { additionalProperties: false },
-);
-export type RuleView = Static<typeof RuleViewSchema>;
-
-/** GET /v1/devices/{id}: the profile and the effective rules (fleet defaults merged with the profile's). */
+/**
+ * GET /v1/devices/{id}: the device as the list shows it, and the rules in force for it per
+ * metric, exactly as ingest evaluates them: the fleet defaults (EDGEFLOW_INGEST_DEFAULT_RULES,
+ * else the shared DEFAULT_RULES) merged with the profile's overrides by rule id (shared
+ * `rulesFor`). A rule is a RuleSpec as in shared/src/contracts.ts (threshold | rate | stale);
+ * a threshold rule clears inside `threshold -/+ clearBand`.
+ */
 export const DeviceDetailSchema = Type.Object(
   {
-    deviceId: Type.String(),
-    registered: Type.Boolean(),
-    site: Nullable(Type.String()),
-    name: Nullable(Type.String()),
-    /** metric -> unit (profile, else the metric catalogue). */
-    units: Type.Record(Type.String(), Type.String()),
-    /** metric -> rules that apply to it. */
-    rules: Type.Record(Type.String(), Type.Array(RuleViewSchema)),
+    device: DeviceSummarySchema,
+    /** metric -> the rules in force, in evaluation order; metrics without rules are absent. */
+    rules: Type.Record(Type.String(), Type.Array(RuleSpecSchema)),
   },
   { additionalProperties: false },
 );
@@ -301,6 +288,8 @@ export const DeadLetterSummarySchema = Type.Object(
     dataBytes: Count,
     state: Type.String(),
     replayCount: Count,
+    /** The payload's first 64 bytes as printable text (non-printables as '.'), for lists. */
+    previewText: Type.String({ maxLength: 64 }),
   },
   { additionalProperties: false },
 );

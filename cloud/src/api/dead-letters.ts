@@ -20,9 +20,16 @@ import type { DeadLetterOps } from './ports.ts';
 
 export const DEAD_LETTERS_MAX_LIMIT = 500;
 const PREVIEW_BYTES = 256;
+/** The list's preview: enough to tell letters apart without a request per row. */
+export const SUMMARY_PREVIEW_CHARS = 64;
 
 function ms(t: Timestamp | null | undefined): number | null {
   return t && typeof t.toMillis === 'function' ? t.toMillis() : null;
+}
+
+/** Printable ASCII as is, every other byte as '.'. */
+function printable(bytes: Uint8Array): string {
+  return [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
 }
 
 function summary({ id, doc }: DeadLetterEntry): DeadLetterSummary {
@@ -37,6 +44,7 @@ function summary({ id, doc }: DeadLetterEntry): DeadLetterSummary {
     dataBytes: doc.dataBytes ?? 0,
     state: doc.state,
     replayCount: doc.replayCount ?? 0,
+    previewText: printable(Buffer.from(doc.data ?? []).subarray(0, SUMMARY_PREVIEW_CHARS)),
   };
 }
 
@@ -92,7 +100,7 @@ export async function getDeadLetter(ctx: RequestContext, ops: DeadLetterOps): Pr
       : null,
     headerError: described.headerError ?? null,
     previewHex: head.toString('hex'),
-    previewText: [...head].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join(''),
+    previewText: printable(head),
   };
 }
 

@@ -83,7 +83,8 @@ export function buildOpenApi(): Json {
     '/v1/devices/{id}': {
       get: {
         operationId: 'getDevice',
-        summary: 'A device profile with units and the effective rules per metric (thresholds to draw).',
+        summary:
+          'The device as the list shows it, and the rules in force per metric as ingest evaluates them (thresholds to draw).',
         parameters: [id('device id')],
         responses: { '200': json('the device', 'DeviceDetail'), ...errors(400, 404) },
       },

@@ -14,9 +14,14 @@ import type { DeadLetterEntry, ReplayResult } from '../functions/triage/admin.ts
 
 export interface FleetReads {
   listShards(limit: number): Promise<Limited<ShardView>>;
+  /** One gateway's latest shards, holding only `deviceId`'s series. */
+  deviceShards(gatewayId: string, deviceId: string, limit: number): Promise<Limited<ShardView>>;
   openAlertDevices(limit: number): Promise<Limited<string>>;
+  openAlertsOf(deviceId: string, limit: number): Promise<Limited<string>>;
   listProfiles(limit: number): Promise<Limited<DeviceProfile | undefined>>;
   isUnregisteredKnown(deviceId: string): Promise<boolean>;
+  /** The first reporting gateway of an unregistered device; undefined when never reported. */
+  unregisteredGateway(deviceId: string): Promise<string | null | undefined>;
   readBuckets(
     deviceId: string,
     metric: string,

@@ -14,6 +14,7 @@ import { DeadLetterAdmin } from '../functions/triage/admin.ts';
 import { createLogger } from '../logging.ts';
 import { createApiHandler } from './app.ts';
 import { apiConfigFromEnv } from './config.ts';
+import { OpenAlertIndex } from './open-alerts.ts';
 import { ProfileCatalog } from './profiles.ts';
 import { StreamHub } from './stream.ts';
 
@@ -36,6 +37,7 @@ export function apiHandler(env: NodeJS.ProcessEnv = process.env, clock: Clock = 
       })
     : new PubSub(config.projectId ? { projectId: config.projectId } : {});
   const fleet = new FirestoreApiReads(db, { deadlineMs: config.deadlineMs });
+  const openAlerts = new OpenAlertIndex(fleet, clock, { ttlMs: config.openAlertsTtlMs });
   handler = createApiHandler({
     config,
     clock,
@@ -45,6 +47,7 @@ export function apiHandler(env: NodeJS.ProcessEnv = process.env, clock: Clock = 
       ttlMs: config.profileTtlMs,
       maxProfiles: config.maxProfiles,
     }),
+    openAlerts,
     alerts: new FirestoreAlertStore(db, {
       deadlineMs: config.deadlineMs,
       counter: newWriteCounter(),
@@ -60,6 +63,7 @@ export function apiHandler(env: NodeJS.ProcessEnv = process.env, clock: Clock = 
         streamQueueMax: config.streamQueueMax,
       },
       logger,
+      () => openAlerts.invalidate(),
     ),
   });
   return handler;

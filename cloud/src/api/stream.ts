@@ -38,11 +38,14 @@ export class StreamHub {
   readonly #live: LiveSource;
   readonly #options: StreamOptions;
   readonly #logger: Logger;
+  readonly #onAlertRecord: (() => void) | undefined;
 
-  constructor(live: LiveSource, options: StreamOptions, logger: Logger) {
+  /** `onAlertRecord` hears of every alert record a stream sees (the open-alert counts drop theirs). */
+  constructor(live: LiveSource, options: StreamOptions, logger: Logger, onAlertRecord?: () => void) {
     this.#live = live;
     this.#options = options;
     this.#logger = logger;
+    this.#onAlertRecord = onAlertRecord;
   }
 
   open(req: Request, res: Response, nowMs: number): void {
@@ -113,7 +116,15 @@ export class StreamHub {
       close();
     };
     const stopLatest = this.#live.watchLatest(onShard, onError);
-    const stopAlerts = this.#live.watchAlerts(nowMs, (r) => send('alert', toSummary(r)), onError);
+    const stopAlerts = this.#live.watchAlerts(
+      nowMs,
+      (r) => {
+        // Before the event goes out: a client reloading on it must not get the old counts.
+        this.#onAlertRecord?.();
+        send('alert', toSummary(r));
+      },
+      onError,
+    );
     const heartbeat = setInterval(() => write(': heartbeat\n\n'), this.#options.heartbeatMs);
 
     const close = (): void => {

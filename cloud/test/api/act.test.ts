@@ -19,6 +19,7 @@ import type {
   AlertList,
   DeadLetterDetail,
   DeadLetterList,
+  DeviceList,
   ErrorResponse,
   ReplayResultBody,
 } from '../../src/api/contract.ts';
@@ -37,7 +38,13 @@ writeFileSync(join(consoleDir, 'assets', 'app-3f9a1c2b.css'), 'body{}');
 
 const local = useLocalCloud({
   functions: ['api'],
-  env: { EDGEFLOW_CONSOLE_DIR: consoleDir, EDGEFLOW_API_MAX_STREAMS: '2', EDGEFLOW_API_HEARTBEAT_MS: '200' },
+  env: {
+    EDGEFLOW_CONSOLE_DIR: consoleDir,
+    EDGEFLOW_API_MAX_STREAMS: '2',
+    EDGEFLOW_API_HEARTBEAT_MS: '200',
+    // Longer than the test: only an invalidation can make the device list query alerts again.
+    EDGEFLOW_API_OPEN_ALERTS_TTL_MS: '60000',
+  },
 });
 const api = () => local.cloud.functionUrls.api;
 // The first request loads the function's runtime and opens Firestore: slow on a busy machine.
@@ -172,6 +179,41 @@ describe('alerts', { timeout: 30_000 }, () => {
   });
 });
 
+describe('GET /v1/devices and alert changes', { timeout: 30_000 }, () => {
+  it('counts open alerts once per instance per TTL, and a resolve through the API shows at once', async () => {
+    await local.cloud.clearFirestore();
+    await local.firestore
+      .collection('devices')
+      .doc('dev-9')
+      .set({ site: 'plant-a', name: 'nine', units: {}, notify: [] });
+    await seedShard(local.firestore, 'gw-one', 0, {
+      'dev-9': { temperature: { v: 35, tsMs: Date.now(), seq: 5 } },
+    });
+    await notifyOnce(alertStore(), event('a-9', 'raised', T0, 'dev-9'));
+    const list = () => call<DeviceList>(api(), '/v1/devices', '/v1/devices');
+    const first = await list();
+    expect(first.body.items.map((d) => [d.deviceId, d.state, d.openAlerts])).toEqual([
+      ['dev-9', 'alerting', 1],
+    ]);
+    const second = await list();
+    expect(second.body.items).toEqual(first.body.items);
+    // The shard, and no alert query (the catalogue, reloaded per its own TTL, aside).
+    expect(second.reads).toBeLessThan(first.reads);
+    const resolved = await call<AlertActionResult>(
+      api(),
+      '/v1/alerts/{id}:resolve',
+      '/v1/alerts/a-9:resolve',
+      {
+        method: 'POST',
+        body: {},
+      },
+    );
+    expect(resolved.body.changed).toBe(true);
+    const third = await list();
+    expect(third.body.items.map((d) => [d.deviceId, d.state, d.openAlerts])).toEqual([['dev-9', 'ok', 0]]);
+  });
+});
+
 describe('dead letters', { timeout: 30_000 }, () => {
   it('lists, shows and replays through the dlq code', async () => {
     await local.cloud.clearFirestore();
@@ -196,6 +238,7 @@ describe('dead letters', { timeout: 30_000 }, () => {
     });
     const list = await call<DeadLetterList>(api(), '/v1/dead-letters', '/v1/dead-letters?state=open');
     expect(list.body.items.map((d) => d.code)).toEqual(['EDGEFLOW_CODEC_MALFORMED']);
+    expect(list.body.items[0]?.previewText).toBe('hello, world');
     const id = list.body.items[0]?.id as string;
     const shown = await call<DeadLetterDetail>(api(), '/v1/dead-letters/{id}', `/v1/dead-letters/${id}`);
     expect(shown.body.previewText).toBe('hello, world');
@@ -217,6 +260,36 @@ describe('dead letters', { timeout: 30_000 }, () => {
       },
     );
     expect(missing.status).toBe(404);
+  });
+
+  it('previews the first 64 bytes of each payload as printable text in the list', async () => {
+    await local.cloud.clearFirestore();
+    const store = new FirestoreDeadLetterStore(local.firestore, {
+      deadlineMs: 20_000,
+      counter: newWriteCounter(),
+      nowMs: () => T0,
+      sourceTopic: 'edgeflow-telemetry',
+    });
+    const data = Buffer.concat([Buffer.from([0xd9, 0xd9, 0xf7, 0x0a]), Buffer.alloc(100, 'x')]);
+    await store.record({
+      source: 'ingest',
+      subscription: undefined,
+      messageId: 'm-2',
+      code: 'EDGEFLOW_CODEC_MALFORMED',
+      reason: 'cut short',
+      data,
+      attributes: {},
+      deliveryAttempt: 1,
+      publishTimeMs: T0,
+    });
+    const list = await call<DeadLetterList>(api(), '/v1/dead-letters', '/v1/dead-letters');
+    const preview = list.body.items[0]?.previewText;
+    expect(preview).toBe(`....${'x'.repeat(60)}`);
+    const id = list.body.items[0]?.id as string;
+    const shown = await call<DeadLetterDetail>(api(), '/v1/dead-letters/{id}', `/v1/dead-letters/${id}`);
+    // The detail's longer preview starts with the list's.
+    expect(shown.body.previewText.startsWith(preview as string)).toBe(true);
+    expect(shown.body.letter.previewText).toBe(preview);
   });
 });
 
@@ -244,6 +317,12 @@ describe('GET /v1/stream', { timeout: 30_000 }, () => {
       expect(third.status).toBe(503);
       expect(((await third.json()) as ErrorResponse).error.code).toBe('EDGEFLOW_API_TOO_MANY_STREAMS');
       await second.body?.cancel();
+      const openOf = async () =>
+        (await call<DeviceList>(api(), '/v1/devices', '/v1/devices')).body.items.find(
+          (d) => d.deviceId === 'dev-1',
+        )?.openAlerts;
+      // Loads this instance's open-alert counts (kept 60 s here) before the raise.
+      expect(await openOf()).toBe(0);
 
       await notifyOnce(alertStore(), event('s-1', 'raised', T0 + 5000));
       await seedShard(local.firestore, 'gw-one', 0, {
@@ -253,6 +332,8 @@ describe('GET /v1/stream', { timeout: 30_000 }, () => {
         timeoutMs: 15_000,
         what: 'alert and latest events',
       });
+      // The record the stream saw dropped the counts: a client reloading on the event sees it.
+      expect(await openOf()).toBe(1);
       await waitFor(() => text.includes(': heartbeat'), { timeoutMs: 5_000, what: 'a heartbeat' });
       const events = text
         .split('\n\n')

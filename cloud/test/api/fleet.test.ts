@@ -13,10 +13,14 @@ import { useLocalCloud } from '../support/local-cloud.ts';
 import { call, expectProblem, seedProfile, seedReadings, seedShard, warmUp } from './support.ts';
 
 const MAX_READS = 40;
-// Profile catalogue TTL 0: describes clear Firestore in between, so no instance cache may outlive a seed.
+// Catalogue and open-alert TTLs 0: describes clear Firestore in between, so no instance cache may outlive a seed.
 const local = useLocalCloud({
   functions: ['api'],
-  env: { EDGEFLOW_API_MAX_READS: String(MAX_READS), EDGEFLOW_API_PROFILE_TTL_MS: '0' },
+  env: {
+    EDGEFLOW_API_MAX_READS: String(MAX_READS),
+    EDGEFLOW_API_PROFILE_TTL_MS: '0',
+    EDGEFLOW_API_OPEN_ALERTS_TTL_MS: '0',
+  },
 });
 const api = () => local.cloud.functionUrls.api;
 // The first request loads the function's runtime and opens Firestore: slow on a busy machine.
@@ -121,13 +125,14 @@ describe('GET /v1/devices', { timeout: 30_000 }, () => {
     expect(site.body.items.map((d) => d.deviceId)).toEqual(['dev-b']);
   });
 
-  it('shows one device with its units and the rules that apply per metric', async () => {
+  it('shows one device as the list does, with the rules that apply per metric', async () => {
     const { status, body } = await call<DeviceDetail>(api(), '/v1/devices/{id}', '/v1/devices/dev-a');
     expect(status).toBe(200);
-    expect(body).toMatchObject({
-      registered: true,
+    expect(body.device).toMatchObject({
+      deviceId: 'dev-a',
+      gatewayId: 'gw-two',
       site: 'plant-a',
-      units: { temperature: 'degF', co2: 'ppm' },
+      metrics: { temperature: { v: 71, unit: 'degF' } },
     });
     expect(
       body.rules.temperature?.some((r) => r.kind === 'threshold' && typeof r.threshold === 'number'),

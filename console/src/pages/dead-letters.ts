@@ -1,12 +1,13 @@
 /**
  * Dead letters: why each was rejected, from where, how often it was tried, a preview of its
- * payload (fetched per row, a bounded few at a time) and a replay button.
+ * payload (the list's own `previewText`: one request for the page) and a replay button.
  */
 import { ApiError, api, type DeadLetterSummary } from '../api.ts';
 import { badge, bytesText, errorBox, h, isoTime, replace } from '../dom.ts';
 import type { Page } from '../router.ts';
 
-const PREVIEW_CONCURRENCY = 4;
+/** The list's preview covers the first 64 bytes; longer payloads are marked as cut. */
+const PREVIEW_BYTES = 64;
 
 export const deadLettersPage: Page = (root) => {
   let disposed = false;
@@ -40,29 +41,6 @@ export const deadLettersPage: Page = (root) => {
     return h('span', { class: 'actions' }, button, out);
   };
 
-  const previews = async (todo: { id: string; cell: HTMLElement }[]) => {
-    const worker = async () => {
-      for (let job = todo.shift(); job && !disposed; job = todo.shift()) {
-        try {
-          const detail = await api.deadLetter(job.id);
-          replace(
-            job.cell,
-            h(
-              'pre',
-              { class: 'payload', title: detail.previewHex },
-              detail.header ? `${JSON.stringify(detail.header)}\n` : '',
-              detail.previewText,
-              detail.truncated ? '…' : '',
-            ),
-          );
-        } catch (err) {
-          replace(job.cell, errorBox(err));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: PREVIEW_CONCURRENCY }, worker));
-  };
-
   void (async () => {
     try {
       const page = await api.deadLetters();
@@ -71,12 +49,14 @@ export const deadLettersPage: Page = (root) => {
         replace(body, h('p', {}, 'No dead letters: every message was accepted.'));
         return;
       }
-      const todo: { id: string; cell: HTMLElement }[] = [];
       const rows = page.items.map((d) => {
-        const preview = h('td', {}, h('span', { class: 'muted' }, 'loading…'));
+        const preview = h(
+          'td',
+          {},
+          h('pre', { class: 'payload' }, d.previewText, d.dataBytes > PREVIEW_BYTES ? '…' : ''),
+        );
         const stateCell = h('td', {}, badge(d.state));
         const countCell = h('td', { class: 'num' }, d.replayCount);
-        todo.push({ id: d.id, cell: preview });
         return h(
           'tr',
           { 'data-dead-letter': d.id },
@@ -120,7 +100,6 @@ export const deadLettersPage: Page = (root) => {
           h('tbody', {}, rows),
         ),
       );
-      await previews(todo);
     } catch (err) {
       if (!disposed) replace(body, errorBox(err));
     }

@@ -4,18 +4,11 @@
  * shows (points, interval, aggregation, raw readings summarised) so nobody mistakes an
  * average for a reading.
  */
-import {
-  type AlertSummary,
-  api,
-  type DeviceDetail,
-  type RuleLike,
-  type Series,
-  stream,
-  type ThresholdLine,
-} from '../api.ts';
+import { type AlertSummary, api, type DeviceDetail, type RuleSpec, type Series, stream } from '../api.ts';
 import { type Episode, metricChart } from '../chart.ts';
 import { badge, durationText, errorBox, formatValue, h, isoTime, replace } from '../dom.ts';
 import type { Page } from '../router.ts';
+import { thresholdLines } from '../thresholds.ts';
 
 interface RangeChoice {
   readonly key: string;
@@ -192,24 +185,13 @@ function renderChart(
   s: Series,
   r: { start: number; end: number },
   alerts: readonly AlertSummary[],
-  rules: readonly RuleLike[],
+  rules: readonly RuleSpec[],
   width: number,
 ): void {
   const episodes: Episode[] = alerts
     .filter((a) => a.metric === metric && a.raisedAtMs !== null)
     .map((a) => ({ startMs: a.raisedAtMs as number, endMs: a.clearedAtMs, severity: a.severity }));
-  const thresholds: ThresholdLine[] = rules.flatMap((rule) =>
-    rule.kind === 'threshold' && typeof rule.threshold === 'number'
-      ? [
-          {
-            ruleId: rule.id,
-            severity: rule.severity,
-            direction: rule.direction ?? 'above',
-            threshold: rule.threshold,
-          },
-        ]
-      : [],
-  );
+  const thresholds = thresholdLines(rules);
   const n = s.points.t.length;
   const readings = s.points.n.reduce((a, b) => a + b, 0);
   const last = s.points.v.findLast((v) => v !== null);

@@ -31,6 +31,8 @@ export interface FakeApi {
   readonly problems: string[];
   readonly alerts: Map<string, { alert: AlertSummary; events: AlertHistoryEvent[] }>;
   readonly replays: string[];
+  /** Every /v1 request, `METHOD path`, in arrival order. */
+  readonly requests: string[];
   /** Sends an SSE event to every connected console. */
   push(event: 'alert' | 'latest', data: unknown): void;
   raise(alert: AlertSummary): void;
@@ -219,9 +221,11 @@ export async function startFakeApi(consoleDir: string): Promise<FakeApi> {
       dataBytes: 17,
       state: 'open',
       replayCount: 0,
+      previewText: 'hello, not cbor!!',
     },
   ];
   const replays: string[] = [];
+  const requests: string[] = [];
   const clients = new Set<ServerResponse>();
 
   const send = (res: ServerResponse, path: string, method: string, status: number, body: unknown) => {
@@ -242,6 +246,7 @@ export async function startFakeApi(consoleDir: string): Promise<FakeApi> {
   const api = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const p = url.pathname;
     const method = req.method ?? 'GET';
+    requests.push(`${method} ${p}`);
     if (p === '/v1/stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       res.write(': hello\n\n');
@@ -260,35 +265,27 @@ export async function startFakeApi(consoleDir: string): Promise<FakeApi> {
     const m1 = /^\/v1\/devices\/([^/]+)$/.exec(p);
     if (m1) {
       const d = devices.find((x) => x.deviceId === decodeURIComponent(m1[1]!));
-      if (!d) return notFound(res, '', method);
-      return send(res, '', method, 200, {
+      const path = '/v1/devices/{id}';
+      if (!d) return notFound(res, path, method);
+      const threshold = (id: string, severity: 'warning' | 'critical', level: number, clearBand: number) => ({
+        id,
+        kind: 'threshold' as const,
+        severity,
+        direction: 'above' as const,
+        threshold: level,
+        clearBand,
+        raiseHoldMs: 10_000,
+        clearHoldMs: 10_000,
+      });
+      return send(res, path, method, 200, {
         device: d,
         rules: {
           temperature: [
-            {
-              id: 'temperature-high',
-              kind: 'threshold',
-              severity: 'warning',
-              direction: 'above',
-              threshold: 30,
-            },
-            {
-              id: 'temperature-critical',
-              kind: 'threshold',
-              severity: 'critical',
-              direction: 'above',
-              threshold: 40,
-            },
+            threshold('temperature-high', 'warning', 30, 1),
+            threshold('temperature-critical', 'critical', 40, 1),
+            { id: 'temperature-stale', kind: 'stale', severity: 'warning', afterMs: 60_000 },
           ],
-          humidity: [
-            {
-              id: 'humidity-high',
-              kind: 'threshold',
-              severity: 'warning',
-              direction: 'above',
-              threshold: 85,
-            },
-          ],
+          humidity: [threshold('humidity-high', 'warning', 85, 3)],
         },
       });
     }
@@ -419,6 +416,7 @@ export async function startFakeApi(consoleDir: string): Promise<FakeApi> {
     problems,
     alerts,
     replays,
+    requests,
     push,
     raise(alert) {
       alerts.set(alert.alertId, { alert, events: [] });

@@ -4,14 +4,16 @@
  * the console URL it prints, the api function behind it. The fleet page lists the devices, an
  * alert raised by the scenario appears on the open alerts page without a reload, Acknowledge
  * changes the record in Firestore, on the page, in the terminal view and in the alerts CLI, the device page's
- * chart has the points the API serves, and Ctrl-C then stops everything cleanly.
+ * chart has the points the API serves and the threshold of the rule in force drawn, and Ctrl-C
+ * then stops everything cleanly.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Firestore } from '@google-cloud/firestore';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Series } from '../../../cloud/src/api/contract.ts';
+import type { DeviceDetail, Series } from '../../../cloud/src/api/contract.ts';
+import { lineColourAt } from '../../../console/test/support/canvas.ts';
 import { type Browser, launchChromium } from '../../../console/tools/chromium.ts';
 import { type Child, runNode, spawnNode } from '../../src/child.ts';
 
@@ -195,6 +197,27 @@ describe('console on the local stack (npm start)', () => {
       const again = (await (await fetch(res.url())).json()) as Series;
       expect(again.points.t).toEqual(served.points.t);
       expect(again.points.v).toEqual(served.points.v);
+      // The threshold of the rule ingest evaluates (the scenario's temperature-high at 32, not
+      // the shared default's 30) comes from GET /v1/devices/{id} and is drawn on the chart.
+      const detail = (await (
+        await fetch(`${consoleUrl}v1/devices/${encodeURIComponent(deviceId)}`)
+      ).json()) as DeviceDetail;
+      expect(detail.device.deviceId).toBe(deviceId);
+      expect(detail.rules.temperature?.find((r) => r.id === 'temperature-high')).toMatchObject({
+        kind: 'threshold',
+        threshold: 32,
+      });
+      const drawn = async () =>
+        JSON.parse((await chart.locator('.uplot').getAttribute('data-thresholds-drawn')) ?? '[]') as {
+          ruleId: string;
+          threshold: number;
+          y: number;
+        }[];
+      await expect
+        .poll(async () => (await drawn()).map((d) => [d.ruleId, d.threshold]), { timeout: WAIT_MS })
+        .toContainEqual(['temperature-high', 32]);
+      const line = (await drawn()).find((d) => d.ruleId === 'temperature-high');
+      expect(await lineColourAt(page, 'temperature', line?.y ?? -10)).toBe(true);
       await shot('device.png');
     },
     OVER_MS + WAIT_MS,

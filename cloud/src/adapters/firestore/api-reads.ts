@@ -6,7 +6,7 @@
  */
 import type { DeviceProfile } from '@edgeflow/shared';
 import { deviceProfileChecker } from '@edgeflow/shared';
-import type { Firestore, Query, QueryDocumentSnapshot } from '@google-cloud/firestore';
+import { FieldPath, type Firestore, type Query, type QueryDocumentSnapshot } from '@google-cloud/firestore';
 import type { SeriesState } from '../../functions/ingest/shard.ts';
 import { withDeadline } from '../errors.ts';
 import { Collections } from './client.ts';
@@ -64,6 +64,31 @@ export class FirestoreApiReads {
     }));
   }
 
+  /**
+   * One gateway's latest shards (ingest's latestShards of them) holding only `deviceId`'s
+   * series: the device's shard is among them, whatever shard count ingest runs with.
+   */
+  deviceShards(gatewayId: string, deviceId: string, limit: number): Promise<Limited<ShardView>> {
+    const q = this.#db
+      .collection(Collections.latest)
+      .where('gatewayId', '==', gatewayId)
+      .select('gatewayId', new FieldPath('series', deviceId));
+    return this.#limited('firestore device shards', q, limit, (d) => ({
+      gatewayId,
+      series: (d.get('series') ?? {}) as ShardView['series'],
+    }));
+  }
+
+  /** Ids of one device's alerts open or acknowledged. */
+  openAlertsOf(deviceId: string, limit: number): Promise<Limited<string>> {
+    const q = this.#db
+      .collection(Collections.alerts)
+      .where('deviceId', '==', deviceId)
+      .where('state', 'in', ['open', 'acknowledged'])
+      .select('deviceId');
+    return this.#limited('firestore open alerts of a device', q, limit, (d) => d.id);
+  }
+
   /** Device ids of alerts open or acknowledged (one entry per alert). */
   openAlertDevices(limit: number): Promise<Limited<string>> {
     const q = this.#db
@@ -79,6 +104,19 @@ export class FirestoreApiReads {
       const data = { deviceId: d.id, ...d.data() };
       return deviceProfileChecker.check(data) ? data : undefined;
     });
+  }
+
+  /**
+   * The gateway that first reported an unregistered device (the one ingest lets report it);
+   * null for a record without one, undefined when the device was never reported.
+   */
+  async unregisteredGateway(deviceId: string): Promise<string | null | undefined> {
+    const snap = await withDeadline('firestore unregistered device', this.#deadlineMs, () =>
+      this.#db.collection(Collections.unregisteredDevices).doc(deviceId).get(),
+    );
+    if (!snap.exists) return undefined;
+    const first = snap.get('gatewayId');
+    return typeof first === 'string' && first.length > 0 ? first : null;
   }
 
   async isUnregisteredKnown(deviceId: string): Promise<boolean> {
