@@ -17,9 +17,12 @@
  * as before); the same-reading window (same-reading.ts) still catches device-timestamped ones.
  */
 
-interface Sent {
-  readonly topic: string;
-  readonly hash: number;
+/** One client's last packet ids, a ring: written in place, scanned on DUP only. */
+interface Ring {
+  readonly ids: Int32Array;
+  readonly hashes: Uint32Array;
+  readonly topics: string[];
+  next: number;
 }
 
 export interface RetransmitMemoryOptions {
@@ -42,8 +45,8 @@ export class RetransmitMemory {
   readonly #perClient: number;
   readonly #maxClients: number;
   readonly #onOverflow: () => void;
-  /** client id -> packet id -> what was sent; both maps in insertion (recency) order. */
-  readonly #clients = new Map<string, Map<number, Sent>>();
+  /** client id -> its ring; insertion order is the eviction order. */
+  readonly #clients = new Map<string, Ring>();
 
   constructor(options: RetransmitMemoryOptions) {
     if (!(options.perClient >= 1) || !(options.maxClients >= 1)) {
@@ -63,25 +66,42 @@ export class RetransmitMemory {
 
   /** True when `clientId` already sent (and the gateway accepted) this packet id with this content. */
   isRetransmit(clientId: string, messageId: number, topic: string, hash: number): boolean {
-    const sent = this.#clients.get(clientId)?.get(messageId);
-    return sent !== undefined && sent.topic === topic && sent.hash === hash;
+    const ring = this.#clients.get(clientId);
+    if (ring === undefined) return false;
+    const { ids } = ring;
+    // Newest first (a packet id the client reused is answered by its latest content): from
+    // the slot before `next` down to 0, then from the end down to `next`.
+    for (let i = ring.next - 1; i >= 0; i--) {
+      if (ids[i] === messageId) return ring.hashes[i] === hash && ring.topics[i] === topic;
+    }
+    for (let i = ids.length - 1; i >= ring.next; i--) {
+      if (ids[i] === messageId) return ring.hashes[i] === hash && ring.topics[i] === topic;
+    }
+    return false;
   }
 
   /** Records an accepted QoS 1 publish. */
   remember(clientId: string, messageId: number, topic: string, hash: number): void {
-    let sent = this.#clients.get(clientId);
-    if (sent === undefined) {
+    let ring = this.#clients.get(clientId);
+    if (ring === undefined) {
       if (this.#clients.size >= this.#maxClients) {
-        const oldest = this.#clients.keys().next().value as string;
-        this.#clients.delete(oldest);
+        this.#clients.delete(this.#clients.keys().next().value as string);
         this.#onOverflow();
       }
-      sent = new Map();
-      this.#clients.set(clientId, sent);
+      // 0 is no packet id MQTT allows for QoS 1, so a fresh ring matches nothing.
+      ring = {
+        ids: new Int32Array(this.#perClient),
+        hashes: new Uint32Array(this.#perClient),
+        topics: new Array<string>(this.#perClient).fill(''),
+        next: 0,
+      };
+      this.#clients.set(clientId, ring);
     }
-    sent.delete(messageId);
-    sent.set(messageId, { topic, hash });
-    if (sent.size > this.#perClient) sent.delete(sent.keys().next().value as number);
+    const i = ring.next;
+    ring.ids[i] = messageId;
+    ring.hashes[i] = hash;
+    ring.topics[i] = topic;
+    ring.next = (i + 1) % this.#perClient;
   }
 
   /**
