@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alertIdFor, type StaleRule, type ThresholdRule } from '../../src/index.ts';
+import { alertIdFor, type RateRule, type StaleRule, type ThresholdRule } from '../../src/index.ts';
 import { CTX, type Input, run, T0 } from './helpers.ts';
 
 const SEED = 20_261_203;
@@ -160,5 +160,141 @@ describe('stale rule boundaries', () => {
       ['cleared', T0 + 10, alertIdFor(CTX.deviceId, CTX.metric, 's', T0 + 10)],
       ['raised', T0 + 10, alertIdFor(CTX.deviceId, CTX.metric, 's', T0 + 11)],
     ]);
+  });
+});
+
+describe('rate window pruning at its edge', () => {
+  // windowMs 3200 over 32 buckets: 100 ms buckets; T0 is a multiple of 100.
+  const rule: RateRule = {
+    id: 'r',
+    kind: 'rate',
+    severity: 'info',
+    maxDelta: 5,
+    windowMs: 3200,
+    clearHoldMs: 0,
+  };
+  const at = (offsets: ReadonlyArray<readonly [number, number]>): Input[] =>
+    offsets.map(([dtMs, value], i) => ({
+      reading: { deviceId: CTX.deviceId, metric: CTX.metric, tsMs: T0 + dtMs, value, seq: i + 1 },
+    }));
+
+  it('a bucket still counts while its last millisecond is in the window', () => {
+    // At T0 + 3299 the window starts at T0 + 99, inside the bucket [T0, T0 + 100).
+    expect(
+      run(
+        rule,
+        at([
+          [0, 0],
+          [3299, 6],
+        ]),
+      ).events.map((e) => e.kind),
+    ).toEqual(['raised']);
+    expect(
+      run(
+        rule,
+        at([
+          [99, 0],
+          [3299, 6],
+        ]),
+      ).events.map((e) => e.kind),
+    ).toEqual(['raised']);
+  });
+
+  it('a bucket wholly before the window is dropped, and only that one', () => {
+    const { events, state } = run(
+      rule,
+      at([
+        [0, 0],
+        [150, 2],
+        [3300, 6],
+      ]),
+    );
+    expect(events).toEqual([]);
+    // Bucket T0 pruned; bucket T0 + 100 (value 2) kept; T0 + 3300 added.
+    expect(state.window).toEqual([(T0 + 100) / 100, 2, 2, (T0 + 3300) / 100, 6, 6]);
+    expect(
+      run(
+        rule,
+        at([
+          [0, 0],
+          [150, 0],
+          [3300, 6],
+        ]),
+      ).events.map((e) => e.kind),
+    ).toEqual(['raised']);
+  });
+
+  it('drops every bucket once the gap exceeds the window', () => {
+    const { events, state } = run(
+      rule,
+      at([
+        [0, 0],
+        [100, 1],
+        [200, 2],
+        [10_000, 9],
+      ]),
+    );
+    expect(events).toEqual([]);
+    expect(state.window).toEqual([(T0 + 10_000) / 100, 9, 9]);
+  });
+
+  it('a bucket keeps the min and max of its readings', () => {
+    const { state } = run(
+      rule,
+      at([
+        [0, 3],
+        [10, 1],
+        [20, 4],
+        [30, 2],
+      ]),
+    );
+    expect(state.window).toEqual([T0 / 100, 1, 4]);
+    // Either extreme 5+ away from a later reading raises.
+    expect(
+      run(
+        rule,
+        at([
+          [0, 3],
+          [10, 1],
+          [20, 4],
+          [500, 6.5],
+        ]),
+      ).events,
+    ).toHaveLength(1);
+    expect(
+      run(
+        rule,
+        at([
+          [0, 3],
+          [10, 1],
+          [20, 4],
+          [500, -1.5],
+        ]),
+      ).events,
+    ).toHaveLength(1);
+    expect(
+      run(
+        rule,
+        at([
+          [0, 3],
+          [10, 1],
+          [20, 4],
+          [500, 5.9],
+        ]),
+      ).events,
+    ).toHaveLength(0);
+  });
+
+  it('buckets are at least 1 ms for windows shorter than the bucket count', () => {
+    const short: RateRule = { ...rule, windowMs: 10 };
+    const { state } = run(
+      short,
+      at([
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ]),
+    );
+    expect(state.window).toEqual([T0, 0, 0, T0 + 1, 1, 1, T0 + 2, 2, 2]);
   });
 });
