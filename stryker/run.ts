@@ -61,11 +61,10 @@ function main(): number {
   for (const target of wanted) {
     if (args.reportOnly) break;
     console.log(`== mutation: ${target}`);
-    const run = spawnSync(
-      STRYKER,
-      ['run', join('stryker', `${target}.config.mjs`), ...args.stryker],
-      { cwd: ROOT, stdio: 'inherit' },
-    );
+    const run = spawnSync(STRYKER, ['run', join('stryker', `${target}.config.mjs`), ...args.stryker], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
     if (run.status !== 0) failed += 1;
   }
   for (const target of wanted) {

@@ -53,7 +53,12 @@ export function scoreFiles(report: Report, root = process.cwd()): FileScore[] {
 export function totalScore(files: readonly FileScore[]): FileScore {
   const sum = (key: 'killed' | 'timeout' | 'survived' | 'noCoverage' | 'ignored'): number =>
     files.reduce((n, f) => n + f[key], 0);
-  const [killed, timeout, survived, noCoverage] = [sum('killed'), sum('timeout'), sum('survived'), sum('noCoverage')];
+  const [killed, timeout, survived, noCoverage] = [
+    sum('killed'),
+    sum('timeout'),
+    sum('survived'),
+    sum('noCoverage'),
+  ];
   return {
     file: 'all files',
     killed,
@@ -74,7 +79,9 @@ export function formatTable(title: string, files: readonly FileScore[]): string 
     [r.killed, r.timeout, r.survived, r.noCoverage, r.ignored]
       .map((n, i) => String(n).padStart([6, 7, 8, 5, 7][i] as number))
       .join(' ');
-  return [head, ...rows.slice(0, -1).map(line), '-'.repeat(head.length), line(rows.at(-1) as FileScore)].join('\n');
+  return [head, ...rows.slice(0, -1).map(line), '-'.repeat(head.length), line(rows.at(-1) as FileScore)].join(
+    '\n',
+  );
 }
 
 export function readReport(path: string): Report {
