@@ -16,7 +16,7 @@ export function target(name, mutate) {
     mutate,
     // The machine (and CI) has two cores; more runners only contend.
     concurrency: 2,
-    timeoutMS: 20_000,
+    timeoutMS: 10_000,
     incremental: true,
     incrementalFile: `stryker/incremental/${name}.json`,
     reporters: ['clear-text', 'html', 'json', 'progress'],
