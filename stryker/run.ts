@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatTable, readReport, scoreFiles } from './scores.ts';
+import { type FileScore, formatTable, readReport, scoreFiles, totalScore } from './scores.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STRYKER = join(ROOT, 'node_modules/.bin/stryker');
@@ -67,10 +67,19 @@ function main(): number {
     });
     if (run.status !== 0) failed += 1;
   }
+  const all: FileScore[] = [];
+  const reported: string[] = [];
   for (const target of wanted) {
     const path = reportPath(target);
     if (!existsSync(path)) continue;
-    console.log(`\n${formatTable(target, scoreFiles(readReport(path), ROOT))}`);
+    const files = scoreFiles(readReport(path), ROOT);
+    all.push(...files);
+    reported.push(target);
+    console.log(`\n${formatTable(target, files)}`);
+  }
+  if (reported.length > 1) {
+    const total = totalScore(all);
+    console.log(`\n${reported.join(' + ')}: ${total.score === null ? 'n/a' : `${total.score.toFixed(1)}%`}`);
   }
   return failed === 0 ? 0 : 1;
 }
