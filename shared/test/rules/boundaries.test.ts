@@ -7,7 +7,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alertIdFor, type RateRule, type StaleRule, type ThresholdRule } from '../../src/index.ts';
+import {
+  alertIdFor,
+  type RateRule,
+  type StaleRule,
+  stepReading,
+  stepTick,
+  type ThresholdRule,
+} from '../../src/index.ts';
 import { CTX, type Input, run, T0 } from './helpers.ts';
 
 const SEED = 20_261_203;
@@ -296,5 +303,60 @@ describe('rate window pruning at its edge', () => {
       ]),
     );
     expect(state.window).toEqual([T0, 0, 0, T0 + 1, 1, 1, T0 + 2, 2, 2]);
+  });
+});
+
+describe('evaluator guards', () => {
+  it('a value exactly at a computed clear level clears at any magnitude (relative tolerance)', () => {
+    // 100000.2 - 0.1 is 100000.09999999999: 1.5e-11 short, far above an absolute 1e-12.
+    const rule: ThresholdRule = { ...PLAIN, threshold: 100_000.2, clearBand: 0.1 };
+    const { events } = run(
+      rule,
+      asInputs([
+        { tsMs: T0, value: 100_001 },
+        { tsMs: T0 + 1, value: 100_000.1 },
+      ]),
+    );
+    expect(events.map((e) => e.kind)).toEqual(['raised', 'cleared']);
+  });
+
+  it('ticks on a rule that is not a stale rule return the very same state, however late', () => {
+    const { state } = run(PLAIN, asInputs([{ tsMs: T0, value: -1 }]));
+    const step = stepTick(PLAIN, state, T0 + 10 ** 9, CTX);
+    expect(step.state).toBe(state);
+    expect(step.event).toBeUndefined();
+  });
+
+  it('refuses to build an alert id from a bad part, naming every part', () => {
+    expect(() => alertIdFor('dev-1', 'temperature', 'Bad Rule', 5)).toThrow(
+      'cannot build an alert id from device "dev-1", metric "temperature", rule "Bad Rule", episode start 5',
+    );
+    expect(() => alertIdFor('dev-1', 'temperature', 'r', Number.NaN)).toThrow(
+      expect.objectContaining({ code: 'EDGEFLOW_VALIDATION' }),
+    );
+  });
+});
+
+describe('pure steps copy the rate window', () => {
+  it('stepReading leaves the input window untouched', () => {
+    const rule: RateRule = {
+      id: 'r',
+      kind: 'rate',
+      severity: 'info',
+      maxDelta: 5,
+      windowMs: 3200,
+      clearHoldMs: 0,
+    };
+    const { state } = run(rule, asInputs([{ tsMs: T0, value: 1 }]));
+    const before = state.window.slice();
+    const next = stepReading(
+      rule,
+      state,
+      { deviceId: CTX.deviceId, metric: CTX.metric, tsMs: T0 + 500, value: 2, seq: 2 },
+      CTX,
+    );
+    expect(state.window).toEqual(before);
+    expect(next.state.window).not.toBe(state.window);
+    expect(next.state.window).toHaveLength(6);
   });
 });
