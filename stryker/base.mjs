@@ -14,8 +14,9 @@ export function target(name, mutate) {
     vitest: { configFile: `stryker/vitest/${name}.config.ts`, related: false },
     coverageAnalysis: 'perTest',
     mutate,
-    // The machine (and CI) has two cores; more runners only contend.
-    concurrency: 2,
+    // The machine (and CI) has two cores: a mutation run takes one and leaves the other to
+    // the rest of the work (CI, tests); `-- --concurrency 2` on an idle machine.
+    concurrency: 1,
     timeoutMS: 10_000,
     incremental: true,
     incrementalFile: `stryker/incremental/${name}.json`,
