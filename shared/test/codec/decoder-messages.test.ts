@@ -282,3 +282,34 @@ describe('decoder refusal messages: columns', () => {
     expect(refusal(edit(bytes, patch))).toEqual([code, message]);
   });
 });
+
+describe('decoder paths: slots and sort', () => {
+  /** Two one-reading series, the second's seq set to the first's: a duplicate, then a trailing byte in q. */
+  const duplicateWithTrailingByte = (lastSeq: number) => {
+    const bytes = batchOf([r(1), r(lastSeq, T0, 1, 'dev-2')]);
+    return edit(bytes, { q: new Uint8Array([0, 0, 0]) });
+  };
+
+  it('places readings in slots while the seq range is at most 4x the count, sorts beyond', () => {
+    // The slot path sees the duplicate while decoding; the sort path first sees the trailing byte.
+    expect(refusal(duplicateWithTrailingByte(8))).toEqual([MALFORMED, 'duplicate seq 1']);
+    expect(refusal(duplicateWithTrailingByte(9))).toEqual([
+      MALFORMED,
+      'trailing bytes after the last series in a column',
+    ]);
+  });
+
+  it('decodes a batch with gaps in its seq range to exactly its readings, in seq order', () => {
+    const readings = [r(10), r(13, T0 + 3, 4), r(12, T0 + 2, 3, 'dev-2')];
+    const decoded = decodeBatch(batchOf(readings)).readings;
+    expect(decoded).toEqual([readings[0], readings[2], readings[1]]);
+  });
+
+  it('refuses a header range whose first or last seq no reading has (slot path)', () => {
+    const message = 'seq range in the header does not match the readings';
+    // Readings 6..8 under a header 5..8: the first slot stays empty.
+    expect(refusal(edit(dense, { f: 5, l: 8, q: new Uint8Array([1, 2, 0]) }))).toEqual([MALFORMED, message]);
+    expect(refusal(edit(dense, { l: 8 }))).toEqual([MALFORMED, message]);
+  });
+
+});
