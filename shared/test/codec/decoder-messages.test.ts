@@ -311,5 +311,4 @@ describe('decoder paths: slots and sort', () => {
     expect(refusal(edit(dense, { f: 5, l: 8, q: new Uint8Array([1, 2, 0]) }))).toEqual([MALFORMED, message]);
     expect(refusal(edit(dense, { l: 8 }))).toEqual([MALFORMED, message]);
   });
-
 });
