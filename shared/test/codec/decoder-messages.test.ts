@@ -6,7 +6,7 @@
  * decoder-checks.test.ts pins the codes.
  */
 import { describe, expect, it } from 'vitest';
-import { codecError } from '../../src/codec/format.ts';
+import { codecError, MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS } from '../../src/codec/format.ts';
 import { decodeBatch, encodeBatch, peekBatchHeader } from '../../src/codec/index.ts';
 import type { Reading } from '../../src/contracts.ts';
 import { type ErrorCode, ErrorCodes, isEdgeflowError } from '../../src/errors.ts';
@@ -310,5 +310,31 @@ describe('decoder paths: slots and sort', () => {
     // Readings 6..8 under a header 5..8: the first slot stays empty.
     expect(refusal(edit(dense, { f: 5, l: 8, q: new Uint8Array([1, 2, 0]) }))).toEqual([MALFORMED, message]);
     expect(refusal(edit(dense, { l: 8 }))).toEqual([MALFORMED, message]);
+  });
+
+  it('refuses a header range whose first or last seq no reading has (sort path)', () => {
+    const message = 'seq range in the header does not match the readings';
+    const sparse = batchOf([r(10), r(30, T0 + 1, 2, 'dev-2')]);
+    expect(decodeBatch(sparse).readings.map((x) => x.seq)).toEqual([10, 30]);
+    // Seqs 10 and 30 kept (the first series starts 1 after the header's first seq 9).
+    expect(refusal(edit(sparse, { f: 9, q: new Uint8Array([1, 20]) }))).toEqual([MALFORMED, message]);
+    expect(refusal(edit(sparse, { l: 31 }))).toEqual([MALFORMED, message]);
+  });
+});
+
+describe('decoder receipt times (1.1)', () => {
+  it('decodes receipt times exactly at both ends of the range, refuses 1 ms beyond', () => {
+    const at = (rxMs: number) => batchOf([{ ...r(1), rxMs }]);
+    expect(decodeBatch(at(MIN_EVENT_TIME_MS)).readings[0]?.rxMs).toBe(MIN_EVENT_TIME_MS);
+    expect(decodeBatch(at(MAX_EVENT_TIME_MS)).readings[0]?.rxMs).toBe(MAX_EVENT_TIME_MS);
+    // Event and receipt times are deltas from createdAtMs: moving it moves both.
+    expect(refusal(edit(at(MIN_EVENT_TIME_MS), { c: T0 - 1 }))).toEqual([
+      MALFORMED,
+      `dev-1/co2: rxMs ${MIN_EVENT_TIME_MS - 1} out of range`,
+    ]);
+    expect(refusal(edit(at(MAX_EVENT_TIME_MS), { c: T0 + 1 }))).toEqual([
+      MALFORMED,
+      `dev-1/co2: rxMs ${MAX_EVENT_TIME_MS + 1} out of range`,
+    ]);
   });
 });
