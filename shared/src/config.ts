@@ -35,6 +35,7 @@ export function buildConfig<S extends TSchema>(options: BuildConfigOptions<S>): 
     applyEnvOverrides(merged, options.schema, options.env, options.envPrefix, problems);
   }
   const withDefaults = Value.Default(options.schema, merged);
+  // Stryker disable next-line StringLiteral: the name only labels parse errors; problems() is all that is used here
   problems.push(...compileChecker<Static<S>>(options.schema, 'config').problems(withDefaults));
   if (problems.length > 0) {
     const where = options.source ? ` (${options.source})` : '';
@@ -44,6 +45,16 @@ export function buildConfig<S extends TSchema>(options: BuildConfigOptions<S>): 
   }
   return deepFreeze(withDefaults as Static<S>);
 }
+
+/** Override path parts that would not name a setting, or would reach an object's prototype. */
+const RESERVED_PATH_PARTS: ReadonlySet<string> = new Set([
+  '',
+  // Defence in depth: parts come from splitting on `__`, so this one cannot occur.
+  // Stryker disable next-line StringLiteral: unreachable (above), and '' is already in the set
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 
 function applyEnvOverrides(
   target: Record<string, unknown>,
@@ -58,7 +69,7 @@ function applyEnvOverrides(
       .slice(prefix.length)
       .split('__')
       .map((part) => part.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
-    if (path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+    if (path.some((p) => RESERVED_PATH_PARTS.has(p))) {
       problems.push({ path: `$${name}`, message: 'is not a valid override name' });
       continue;
     }

@@ -32,8 +32,10 @@ import { ColumnReader } from './varint.ts';
 // int64AsNumber (supported by cbor-x, missing from its typings): 64-bit integers come back as
 // numbers, never BigInt, and are range checked here.
 const decoderOptions: Options & { int64AsNumber: boolean } = {
+  // Stryker disable next-line BooleanLiteral: cbor-x decodes record tags whatever this flag (it governs encoding)
   useRecords: false,
   mapsAsObjects: true,
+  // Stryker disable next-line BooleanLiteral: a safe 64-bit integer comes back a number either way; an unsafe one fails isCount/isSequence as a number or a BigInt
   int64AsNumber: true,
 };
 const cbor = new Decoder(decoderOptions);
@@ -162,6 +164,7 @@ function readColumn(env: Envelope, key: string): Uint8Array {
 function readAlerts(env: Envelope): AlertEvent[] {
   const alerts = field(env, KEY.alerts);
   if (!Array.isArray(alerts)) fail(ErrorCodes.CODEC_MALFORMED, 'missing alerts');
+  // Stryker disable next-line ArrayDeclaration: presizing only; every index is assigned below
   const out: AlertEvent[] = new Array(alerts.length);
   for (let i = 0; i < alerts.length; i++) {
     const alert: unknown = alerts[i];
@@ -223,6 +226,7 @@ function decodeColumns(
   }
   const firstSeq = header.firstSeq;
   const lastSeq = header.lastSeq;
+  // Stryker disable next-line ConditionalExpression: n 0 has the header range 0..0 and no series, so either path returns []
   const range = n === 0 ? 0 : lastSeq - firstSeq + 1;
   const slotted = range <= n * SLOT_RANGE_FACTOR;
   // Slotted: out[seq - firstSeq] (no sort; collisions are duplicates). Else series order, sorted after.
@@ -255,7 +259,8 @@ function decodeColumns(
     const code = key % RES_CODE_SLOTS;
     const deviceId = devices[deviceIdx]!;
     const metric = metrics[metricIdx]!;
-    const scale = code === FLOAT_CODE ? 1 : 10 ** (code - 1);
+    // Read by the integer branch only (1 + d is decimals d).
+    const scale = 10 ** (code - 1);
     let tsMs = prevT0 + tr.readSigned();
     let seq = prevS0 + qr.readUnsigned();
     prevT0 = tsMs;
@@ -276,7 +281,7 @@ function decodeColumns(
         prevSInterval = sInterval;
         tsMs += tInterval;
         seq += sInterval;
-      } else if (k > 1) {
+      } else if (k !== 0) {
         tInterval += tr.readSigned();
         sInterval += qr.readSigned();
         tsMs += tInterval;
@@ -295,7 +300,9 @@ function decodeColumns(
         explain(ErrorCodes.CODEC_MALFORMED, `${deviceId}/${metric}: tsMs ${tsMs} out of range`);
       }
       // Within a series seqs strictly increase; an interval <= 0 would repeat or reorder one.
-      if (!(seq >= firstSeq && seq <= lastSeq && sInterval >= 1)) {
+      // No seq is below firstSeq: series starts add unsigned deltas to it, and each later seq an
+      // interval this test requires to be >= 1.
+      if (!(seq <= lastSeq && sInterval >= 1)) {
         explain(
           ErrorCodes.CODEC_MALFORMED,
           `${deviceId}/${metric}: seq ${seq} repeats or is outside the range`,
@@ -376,6 +383,7 @@ function compact(slots: readonly (Reading | undefined)[], n: number): Reading[] 
   if (slots[0] === undefined || slots[slots.length - 1] === undefined) {
     fail(ErrorCodes.CODEC_MALFORMED, 'seq range in the header does not match the readings');
   }
+  // Stryker disable next-line ArrayDeclaration: presizing only; exactly n slots are filled
   const out: Reading[] = new Array(n);
   let j = 0;
   for (const r of slots) if (r !== undefined) out[j++] = r;

@@ -87,5 +87,6 @@ export const MIN_EVENT_TIME_MS = 946_684_800_000;
 export const MAX_EVENT_TIME_MS = 7_258_118_400_000;
 
 export function codecError(code: ErrorCode, message: string, cause?: unknown): EdgeflowError {
-  return new EdgeflowError(code, `telemetry batch: ${message}`, cause === undefined ? undefined : { cause });
+  // EdgeflowError drops a cause of undefined.
+  return new EdgeflowError(code, `telemetry batch: ${message}`, { cause });
 }

@@ -280,19 +280,17 @@ function windowDelta(rule: RateRule, w: number[], tsMs: number, value: number): 
   const oldestKey = Math.floor((tsMs - rule.windowMs) / bucketMs);
   let drop = 0;
   while (drop < w.length && (w[drop] as number) < oldestKey) drop += 3;
-  if (drop > 0) {
-    w.copyWithin(0, drop);
-    w.length -= drop;
-  }
+  // Unconditional (a no-op for drop 0): a guard here could only be flipped unnoticed.
+  w.copyWithin(0, drop);
+  w.length -= drop;
   let delta = 0;
   for (let i = 0; i < w.length; i += 3) {
-    const d = Math.max(Math.abs(value - (w[i + 1] as number)), Math.abs(value - (w[i + 2] as number)));
-    if (d > delta) delta = d;
+    delta = Math.max(delta, Math.abs(value - (w[i + 1] as number)), Math.abs(value - (w[i + 2] as number)));
   }
   const last = w.length - 3;
   if (last >= 0 && w[last] === key) {
-    if (value < (w[last + 1] as number)) w[last + 1] = value;
-    if (value > (w[last + 2] as number)) w[last + 2] = value;
+    w[last + 1] = Math.min(w[last + 1] as number, value);
+    w[last + 2] = Math.max(w[last + 2] as number, value);
   } else {
     w.push(key, value, value);
   }
