@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { selfSignedCert } from '../helpers/tls.ts';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {
@@ -14,33 +12,7 @@ afterEach(async () => {
 
 describe('MQTT over TLS', () => {
   it('serves TLS with the configured cert and key, with the same authentication', async () => {
-    // A throwaway self-signed cert for 127.0.0.1, made with the openssl CLI at test time.
-    const dir = mkdtempSync(join(tmpdir(), 'edgeflow-tls-'));
-    const certFile = join(dir, 'cert.pem');
-    const keyFile = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { dir, certFile, keyFile } = selfSignedCert();
     gw = await startTestGateway({
       config: { mqtt: { host: '127.0.0.1', port: 0, tls: { port: 0, certFile, keyFile } } },
     });

@@ -1,30 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAccounts } from '../../src/registry/accounts.ts';
 import { Authenticator } from '../../src/registry/authenticator.ts';
+import { devices } from './support.ts';
 
-const CLI = fileURLToPath(new URL('../../src/cli/devices.ts', import.meta.url));
-const exec = promisify(execFile);
 let dir: string | undefined;
 afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-async function devices(...args: string[]): Promise<{ stdout: string; code: number; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args]);
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 describe('devices CLI', () => {
   it('add prints a secret once that authenticates; list shows no secrets; remove revokes', async () => {

@@ -5,14 +5,16 @@
 import { connect, type Socket } from 'node:net';
 import { sleep } from './gateway.ts';
 
-function remainingLength(n: number): Buffer {
+/** MQTT's variable byte integer [MQTT-2.2.3]. */
+export function remainingLength(value: number): Buffer {
   const bytes: number[] = [];
+  let rest = value;
   do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
+    let byte = rest % 128;
+    rest = Math.floor(rest / 128);
+    if (rest > 0) byte |= 0x80;
     bytes.push(byte);
-  } while (n > 0);
+  } while (rest > 0);
   return Buffer.from(bytes);
 }
 

@@ -1,22 +1,8 @@
 /** Raw-socket helpers for the limit tests: bytes on the wire without an MQTT client's help. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { remainingLength } from '../../helpers/raw-mqtt.ts';
 
-/** MQTT's variable byte integer [MQTT-2.2.3]. */
-export function remainingLength(value: number): Buffer {
-  const bytes: number[] = [];
-  let rest = value;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (rest > 0);
-  return Buffer.from(bytes);
-}
+export { remainingLength };
 
 /** A CONNECT fixed header declaring `declaredBytes` of body, plus the start of a 3.1.1 body. */
 export function connectHeader(declaredBytes: number): Buffer {
@@ -47,33 +33,4 @@ export function socketClosedWithin(socket: Socket, timeoutMs: number): Promise<b
   });
 }
 
-/** A throwaway self-signed cert for 127.0.0.1, made with the openssl CLI at test time. */
-export function selfSignedCert(): { dir: string; certFile: string; keyFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'edgeflow-limits-tls-'));
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { dir, certFile, keyFile };
-}
+export { selfSignedCert } from '../../helpers/tls.ts';
