@@ -21,12 +21,12 @@ import {
 import { ApiError, ApiErrorCodes, badRequest, notFound, ProblemCodes } from './errors.ts';
 import {
   checkDeviceId,
-  checkDocId,
   encodeCursor,
   ParamProblems,
   parseCursor,
   parseEnum,
   parseLimit,
+  pathDocId,
   rejectUnknown,
   single,
 } from './params.ts';
@@ -99,16 +99,8 @@ export async function listAlerts(ctx: RequestContext, store: AlertReads): Promis
   return { items: page.records.map(toSummary), nextCursor: page.next ? encodeCursor(page.next) : null };
 }
 
-function alertId(ctx: RequestContext): string {
-  const id = ctx.params.id as string;
-  const problems = new ParamProblems();
-  checkDocId(id, '/path/id', problems);
-  problems.throwIfAny();
-  return id;
-}
-
 export async function getAlert(ctx: RequestContext, store: AlertReads): Promise<AlertDetail> {
-  const id = alertId(ctx);
+  const id = pathDocId(ctx.params);
   ctx.budget.reserve(1 + MAX_HISTORY_EVENTS, 'an alert and its history');
   const record = await store.get(id);
   ctx.budget.charge(1);
@@ -123,7 +115,7 @@ export async function actOnAlert(
   store: AlertReads,
   action: 'ack' | 'resolve',
 ): Promise<AlertActionResult> {
-  const id = alertId(ctx);
+  const id = pathDocId(ctx.params);
   const body = ctx.body === undefined || ctx.body === null || ctx.body === '' ? {} : ctx.body;
   if (!bodyChecker.check(body)) {
     throw badRequest(

@@ -8,12 +8,12 @@ import type { RequestContext } from './context.ts';
 import type { DeadLetterDetail, DeadLetterList, DeadLetterSummary, ReplayResultBody } from './contract.ts';
 import { ApiError, ApiErrorCodes, notFound } from './errors.ts';
 import {
-  checkDocId,
   encodeCursor,
   ParamProblems,
   parseCursor,
   parseEnum,
   parseLimit,
+  pathDocId,
   rejectUnknown,
 } from './params.ts';
 import type { DeadLetterOps } from './ports.ts';
@@ -70,16 +70,8 @@ export async function listDeadLetters(ctx: RequestContext, ops: DeadLetterOps): 
   };
 }
 
-function letterId(ctx: RequestContext): string {
-  const id = ctx.params.id as string;
-  const problems = new ParamProblems();
-  checkDocId(id, '/path/id', problems);
-  problems.throwIfAny();
-  return id;
-}
-
 export async function getDeadLetter(ctx: RequestContext, ops: DeadLetterOps): Promise<DeadLetterDetail> {
-  const id = letterId(ctx);
+  const id = pathDocId(ctx.params);
   ctx.budget.reserve(1, 'a dead letter');
   const entry = await ops.get(id);
   ctx.budget.charge(1);
@@ -105,7 +97,7 @@ export async function getDeadLetter(ctx: RequestContext, ops: DeadLetterOps): Pr
 }
 
 export async function replayDeadLetter(ctx: RequestContext, ops: DeadLetterOps): Promise<ReplayResultBody> {
-  const id = letterId(ctx);
+  const id = pathDocId(ctx.params);
   // get (twice: replay re-reads), and the read-back of the replay count.
   ctx.budget.reserve(3, 'a dead letter replay');
   const exists = await ops.get(id);

@@ -159,6 +159,15 @@ export function checkMetricName(metric: string, path: string, problems: ParamPro
   return false;
 }
 
+/** The route's `{id}` as a document id (alerts, dead letters); a coded 400 when it is not one. */
+export function pathDocId(params: Readonly<Record<string, string>>): string {
+  const id = params.id as string;
+  const problems = new ParamProblems();
+  checkDocId(id, '/path/id', problems);
+  problems.throwIfAny();
+  return id;
+}
+
 /** Document ids: non-empty, bounded, no `/` (a path separator in Firestore). */
 export function checkDocId(id: string, path: string, problems: ParamProblems): void {
   if (id.length === 0 || id.length > MAX_ID_LENGTH || id.includes('/') || id === '.' || id === '..')
